@@ -1,0 +1,28 @@
+// Runs node's test runner over every *.test.ts below the given folders (default: test/),
+// loading TypeScript through tsx. Usage: node scripts/run-tests.mjs [dir|file ...]
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+function collect(path, out) {
+  if (statSync(path).isDirectory()) {
+    for (const name of readdirSync(path).sort()) collect(join(path, name), out);
+  } else if (path.endsWith(".test.ts")) {
+    out.push(path);
+  }
+  return out;
+}
+
+const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
+const files = (roots.length ? roots : ["test"]).flatMap((r) => collect(r, []));
+if (files.length === 0) {
+  console.error("run-tests: no *.test.ts files found");
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...passThrough, ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);

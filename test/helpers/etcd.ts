@@ -1,0 +1,163 @@
+// Spawns a real etcd 3.4 (/usr/bin/etcd) on free ports with a fresh data dir, for compat tests.
+// Stops it by PID (SIGTERM, then SIGKILL) and removes the data dir.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { freePorts } from "./ports.js";
+
+export const ETCD_BIN = "/usr/bin/etcd";
+export const ETCDCTL_BIN = "/usr/bin/etcdctl";
+
+/** True when the real etcd binaries are installed; use as `{ skip: !hasRealEtcd() && "..." }`. */
+export function hasRealEtcd(): boolean {
+  return fs.existsSync(ETCD_BIN) && fs.existsSync(ETCDCTL_BIN);
+}
+
+/** The `skip` option for node:test when real etcd is missing (false when present). */
+export const skipWithoutEtcd: string | false = hasRealEtcd()
+  ? false
+  : `${ETCD_BIN} not installed (apt-get install etcd-server etcd-client)`;
+
+export interface RealEtcd {
+  clientUrl: string;
+  peerUrl: string;
+  /** 127.0.0.1:port, the form etcdctl's --endpoints and the v3 client accept. */
+  endpoint: string;
+  dataDir: string;
+  pid: number;
+  name: string;
+  stop(): Promise<void>;
+}
+
+export interface StartRealEtcdOptions {
+  enableV2?: boolean;
+  extraArgs?: string[];
+  name?: string;
+  /** How long to wait for /health; default 20 s. */
+  startTimeoutMs?: number;
+}
+
+const running = new Set<RealEtcd>();
+process.once("exit", () => {
+  // Last resort so a failed test never leaves an etcd behind.
+  for (const etcd of running) {
+    try {
+      process.kill(etcd.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<RealEtcd> {
+  if (!hasRealEtcd()) throw new Error(`${ETCD_BIN} is not installed`);
+  const [clientPort, peerPort] = await freePorts(2);
+  const name = opts.name ?? "default";
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsctl-etcd-"));
+  const args = [
+    "--name",
+    name,
+    "--data-dir",
+    dataDir,
+    "--listen-client-urls",
+    clientUrl,
+    "--advertise-client-urls",
+    clientUrl,
+    "--listen-peer-urls",
+    peerUrl,
+    "--initial-advertise-peer-urls",
+    peerUrl,
+    "--initial-cluster",
+    `${name}=${peerUrl}`,
+    "--log-level",
+    "error",
+    "--logger",
+    "zap",
+    ...(opts.enableV2 ? ["--enable-v2"] : []),
+    ...(opts.extraArgs ?? []),
+  ];
+  // etcd refuses to start when an ETCD_* variable shadows a flag; give it a clean environment.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("ETCD")) env[k] = v;
+  const child = spawn(ETCD_BIN, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    if (stderr.length < 64 * 1024) stderr += chunk;
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("startRealEtcd: spawn failed");
+
+  const etcd: RealEtcd = {
+    clientUrl,
+    peerUrl,
+    endpoint: `127.0.0.1:${clientPort}`,
+    dataDir,
+    pid,
+    name,
+    stop: () => stopChild(child, etcd),
+  };
+  running.add(etcd);
+  try {
+    await waitHealthy(clientUrl, child, opts.startTimeoutMs ?? 20_000, () => stderr);
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+  return etcd;
+}
+
+async function stopChild(child: ChildProcess, etcd: RealEtcd): Promise<void> {
+  if (running.has(etcd)) {
+    running.delete(etcd);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      process.kill(etcd.pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        try {
+          process.kill(etcd.pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+  fs.rmSync(etcd.dataDir, { recursive: true, force: true });
+}
+
+async function waitHealthy(
+  clientUrl: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  stderr: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`etcd exited early (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
+    }
+    if (await healthOk(clientUrl)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`etcd did not become healthy within ${timeoutMs} ms:\n${stderr()}`);
+}
+
+function healthOk(clientUrl: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(`${clientUrl}/health`, { timeout: 1000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(res.statusCode === 200 && body.includes('"true"')));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+  });
+}

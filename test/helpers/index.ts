@@ -1,0 +1,6 @@
+// Shared test helpers: free ports, a real etcd 3.4 process, and CLI runners.
+export { freePort, freePorts } from "./ports.js";
+export { startRealEtcd, hasRealEtcd, skipWithoutEtcd, ETCD_BIN, ETCDCTL_BIN } from "./etcd.js";
+export type { RealEtcd, StartRealEtcdOptions } from "./etcd.js";
+export { runCli, REPO_ROOT } from "./cli.js";
+export type { CliResult, RunCliOptions } from "./cli.js";

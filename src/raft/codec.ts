@@ -28,7 +28,7 @@ export class CodecError extends Error {
   }
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const UINT32_MAX = 0xffffffff;
 
@@ -150,7 +150,7 @@ function readEntry(r: BinaryReader, end: number): Entry {
   let type = EntryType.Normal;
   let term = 0;
   let index = 0;
-  let data = EMPTY;
+  let data: Uint8Array = EMPTY;
   while (r.pos < end) {
     const at = r.pos;
     const [field, wt] = r.tag();
@@ -276,7 +276,7 @@ export function decodeConfChange(bytes: Uint8Array): ConfChange {
     let id = 0n;
     let type = 0;
     let nodeId = 0n;
-    let context = EMPTY;
+    let context: Uint8Array = EMPTY;
     while (r.pos < r.len) {
       const at = r.pos;
       const [field, wt] = r.tag();
@@ -337,7 +337,7 @@ function writeSnapshot(w: BinaryWriter, s: Snapshot): void {
 }
 
 function readSnapshot(r: BinaryReader, end: number): Snapshot {
-  let data = EMPTY;
+  let data: Uint8Array = EMPTY;
   let metadata: SnapshotMetadata = { confState: { voters: [], learners: [] }, index: 0, term: 0 };
   while (r.pos < end) {
     const [field, wt] = r.tag();

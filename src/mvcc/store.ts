@@ -1,0 +1,731 @@
+// The MVCC key-value store (etcd 3.4's model): a store-wide revision, per-key generations in
+// an in-memory index, records in SQLite. Writes happen only inside `applyBatch` (one SQLite
+// transaction per batch, the applied raft index saved with it); reads are served directly.
+import fs from "node:fs";
+import zlib from "node:zlib";
+import { etcdError } from "../errors.js";
+import { Backend } from "./backend.js";
+import type { Db, Row } from "./backend.js";
+import { KeyIndex, toInterval } from "./key-index.js";
+import type { KeyAt, Rev } from "./key-index.js";
+import {
+  CompareResult,
+  CompareTarget,
+  EventType,
+  SortOrder,
+  SortTarget,
+  silentLogger,
+} from "./types.js";
+import type {
+  Compare,
+  DeleteRangeRequest,
+  DeleteRangeResult,
+  KeyValue,
+  Logger,
+  PutRequest,
+  PutResult,
+  RangeRequest,
+  RangeResult,
+  RequestOp,
+  ResponseOp,
+  TxnRequest,
+  TxnResult,
+} from "./types.js";
+import {
+  checkDeleteRequest,
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxnRequest,
+  DEFAULT_MAX_TXN_OPS,
+  isTxnReadOnly,
+} from "./validate.js";
+import { WatcherHub } from "./watchable.js";
+import type {
+  ChangeEvent,
+  WatchCallback,
+  WatchHandle,
+  WatchHubOptions,
+  WatchRequest,
+} from "./watchable.js";
+
+export interface MvccStoreOptions {
+  logger?: Logger;
+  /** Limit on txn operations (etcd --max-txn-ops). */
+  maxTxnOps?: number;
+  watch?: WatchHubOptions;
+}
+
+/** The write side handed to `applyBatch`'s callback. Each call is one etcd request. */
+export interface WriteTxn {
+  /** The store revision now (including earlier requests of this batch). */
+  readonly currentRevision: number;
+  put(req: PutRequest): PutResult;
+  deleteRange(req: DeleteRangeRequest): DeleteRangeResult;
+  txn(req: TxnRequest): TxnResult;
+  range(req: RangeRequest): RangeResult;
+  /** Deletes the given keys (those that exist) in one revision; lease revocation uses it. */
+  deleteKeys(keys: Buffer[]): { revision: number; deleted: number };
+  /** Compacts history up to `revision` (kept readable); returns the current revision. */
+  compact(revision: number): { revision: number };
+}
+
+/** Hook the lessor installs so puts can check lease ids. */
+export type LeaseExists = (id: bigint) => boolean;
+
+const EMPTY = Buffer.alloc(0);
+
+export class MvccStore {
+  /** The SQLite database; other server state may add tables, written only inside batches. */
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly maxTxnOps: number;
+  private readonly be: Backend;
+  private readonly index = new KeyIndex();
+  private rev = 1;
+  private compactRev = -1;
+  private appliedIndex = 0;
+  private readonly keyLease = new Map<string, bigint>();
+  private readonly leaseKeys = new Map<bigint, Set<string>>();
+  private leaseExists: LeaseExists = () => false;
+  private readonly reloadHooks: (() => void)[] = [];
+  private readonly hub: WatcherHub;
+  private inBatch = false;
+  private closed = false;
+  // per-request write state
+  private beginRev = 0;
+  private changes = 0;
+  private pending: ChangeEvent[] = [];
+
+  private constructor(
+    private readonly path: string,
+    opts: MvccStoreOptions,
+  ) {
+    this.logger = opts.logger ?? silentLogger;
+    this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+    this.be = new Backend(path);
+    this.db = this.be.db;
+    this.load();
+    const src = {
+      currentRevision: 0,
+      compactRevision: 0,
+      history: (from: number, to: number) => this.history(from, to),
+      kvAt: (rev: Rev) => this.kvAt(rev),
+    };
+    Object.defineProperties(src, {
+      currentRevision: { get: () => this.rev },
+      compactRevision: { get: () => this.compactRev },
+    });
+    this.hub = new WatcherHub(src, opts.watch);
+    this.writer = this.makeWriter();
+  }
+
+  /** Opens (creating if needed) the store in a SQLite file and rebuilds the key index. */
+  static open(path: string, opts: MvccStoreOptions = {}): MvccStore {
+    return new MvccStore(path, opts);
+  }
+
+  /** Replaces the file at `path` with a snapshot from `snapshotBytes()` and opens it. */
+  static restoreFrom(bytes: Buffer, path: string, opts: MvccStoreOptions = {}): MvccStore {
+    const tmp = `${path}.restore.tmp`;
+    fs.writeFileSync(tmp, bytes);
+    for (const suffix of ["-wal", "-shm"]) fs.rmSync(path + suffix, { force: true });
+    fs.renameSync(tmp, path);
+    return MvccStore.open(path, opts);
+  }
+
+  get currentRevision(): number {
+    return this.rev;
+  }
+
+  /** The last compaction's revision, -1 if never compacted. */
+  get compactRevision(): number {
+    return this.compactRev;
+  }
+
+  /** The raft index of the last applied batch (0 for a fresh store). */
+  consistentIndex(): number {
+    return this.appliedIndex;
+  }
+
+  /** Number of keys in the index (live or with history). */
+  get indexedKeys(): number {
+    return this.index.size;
+  }
+
+  setLeaseChecker(fn: LeaseExists): void {
+    this.leaseExists = fn;
+  }
+
+  /** Called after a failed batch rolled back and the store reloaded from SQLite. */
+  onReload(fn: () => void): void {
+    this.reloadHooks.push(fn);
+  }
+
+  /** Keys currently attached to a lease, in key order. */
+  keysOfLease(id: bigint): Buffer[] {
+    const set = this.leaseKeys.get(id);
+    if (!set) return [];
+    return [...set].sort().map((k) => Buffer.from(k, "latin1"));
+  }
+
+  // ---- reads ----
+
+  range(req: RangeRequest): RangeResult {
+    this.assertOpen();
+    checkRangeRequest(req);
+    return this.rangeAt(req, this.rev);
+  }
+
+  /** Runs a read-only txn locally (etcd serves these without raft). */
+  readTxn(req: TxnRequest): TxnResult {
+    this.assertOpen();
+    checkTxnRequest(req, this.maxTxnOps);
+    if (!isTxnReadOnly(req)) throw new Error("readTxn: txn has writes; apply it through raft");
+    return this.runTxn(req, () => this.rev, true);
+  }
+
+  watch(req: WatchRequest, cb: WatchCallback): WatchHandle {
+    this.assertOpen();
+    return this.hub.watch(req, cb);
+  }
+
+  /** One resync pass over unsynced watchers (tests; normally timers run it). */
+  syncWatchers(): boolean {
+    if (this.inBatch) throw new Error("syncWatchers inside applyBatch");
+    return this.hub.syncWatchers();
+  }
+
+  get watcherCounts(): { synced: number; unsynced: number } {
+    return { synced: this.hub.syncedCount, unsynced: this.hub.unsyncedCount };
+  }
+
+  // ---- writes ----
+
+  /**
+   * Applies one batch of committed raft entries in a single SQLite transaction and records
+   * `consistentIndex` with it. If `fn` throws, everything the batch did is rolled back (the
+   * in-memory state is reloaded from SQLite) and the error propagates. Requests that fail
+   * validation throw before changing anything, so callers may catch per request.
+   */
+  applyBatch<T>(consistentIndex: number, fn: (w: WriteTxn) => T): T {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("applyBatch is not reentrant");
+    if (!Number.isSafeInteger(consistentIndex) || consistentIndex < this.appliedIndex) {
+      throw new Error(
+        `applyBatch: consistent index ${consistentIndex} is behind ${this.appliedIndex}`,
+      );
+    }
+    this.inBatch = true;
+    this.pending = [];
+    let result: T;
+    try {
+      result = this.be.transaction(() => {
+        const r = fn(this.writer);
+        this.be.saveState({
+          consistentIndex,
+          revision: this.rev,
+          compactRevision: this.compactRev,
+        });
+        return r;
+      });
+    } catch (err) {
+      this.pending = [];
+      this.load();
+      for (const hook of this.reloadHooks) hook();
+      throw err;
+    } finally {
+      this.inBatch = false;
+    }
+    this.appliedIndex = consistentIndex;
+    const events = this.pending;
+    this.pending = [];
+    this.hub.notify(events, this.rev);
+    return result;
+  }
+
+  private readonly writer: WriteTxn;
+
+  private makeWriter(): WriteTxn {
+    const w: WriteTxn = {
+      currentRevision: 0,
+      put: (req) => this.request(() => this.put(req, this.readRev())),
+      deleteRange: (req) =>
+        this.request(() => {
+          checkDeleteRequest(req);
+          return this.deleteRange(req, this.readRev());
+        }),
+      txn: (req) =>
+        this.request(() => {
+          checkTxnRequest(req, this.maxTxnOps);
+          return this.runTxn(req, () => this.readRev(), false);
+        }),
+      range: (req) => {
+        checkRangeRequest(req);
+        return this.rangeAt(req, this.rev);
+      },
+      deleteKeys: (keys) =>
+        this.request(() => {
+          let deleted = 0;
+          const at = this.readRev();
+          for (const key of keys) {
+            const e = this.index.entry(key.toString("latin1"));
+            if (e?.get(at)) {
+              this.deleteKey(key, e.get(at)!);
+              deleted++;
+            }
+          }
+          return { revision: this.changes > 0 ? this.beginRev + 1 : this.beginRev, deleted };
+        }),
+      compact: (revision: number) => this.compact(revision),
+    };
+    Object.defineProperty(w, "currentRevision", { get: () => this.rev });
+    return w;
+  }
+
+  /** Runs one request: its changes share revision rev+1; the revision moves if any. */
+  private request<T>(fn: () => T): T {
+    this.assertBatch();
+    this.beginRev = this.rev;
+    this.changes = 0;
+    try {
+      return fn();
+    } finally {
+      if (this.changes > 0) this.rev = this.beginRev + 1;
+      this.changes = 0;
+    }
+  }
+
+  /** Reads inside a write request see its own earlier changes. */
+  private readRev(): number {
+    return this.changes > 0 ? this.beginRev + 1 : this.beginRev;
+  }
+
+  private put(req: PutRequest, readRev: number): PutResult {
+    checkPutRequest(req);
+    const lease = req.lease ?? 0n;
+    if (lease !== 0n && !this.leaseExists(lease)) throw etcdError("LeaseNotFound");
+    const k = req.key.toString("latin1");
+    const prevAt = this.index.entry(k)?.get(readRev);
+    let prevKv: KeyValue | undefined;
+    if (req.ignoreValue || req.ignoreLease || req.prevKv) {
+      if (prevAt) prevKv = this.rowAt(prevAt.rev).kv;
+      if ((req.ignoreValue || req.ignoreLease) && !prevKv) throw etcdError("KeyNotFound");
+    }
+    this.writePut(
+      req.key,
+      k,
+      req.ignoreValue ? prevKv!.value : (req.value ?? EMPTY),
+      req.ignoreLease ? prevKv!.lease : lease,
+      prevAt,
+    );
+    const res: PutResult = { revision: this.beginRev + 1 };
+    if (req.prevKv && prevKv) res.prevKv = prevKv;
+    return res;
+  }
+
+  private writePut(
+    key: Buffer,
+    k: string,
+    value: Buffer,
+    lease: bigint,
+    prevAt: KeyAt | undefined,
+  ): void {
+    const main = this.beginRev + 1;
+    const rev: Rev = { main, sub: this.changes++ };
+    const kv: KeyValue = {
+      key: Buffer.from(key),
+      value: Buffer.from(value),
+      createRevision: prevAt ? prevAt.created : main,
+      modRevision: main,
+      version: prevAt ? prevAt.version + 1 : 1,
+      lease,
+    };
+    this.be.insert(rev, kv, false);
+    this.index.put(kv.key, rev);
+    this.setKeyLease(k, lease);
+    this.pending.push({ event: { type: EventType.PUT, kv }, rev, prevRev: prevAt?.rev });
+  }
+
+  private deleteRange(req: DeleteRangeRequest, readRev: number): DeleteRangeResult {
+    const found = this.index.revisions(toInterval(req.key, req.rangeEnd), readRev);
+    const prevKvs = req.prevKv ? found.map((f) => this.rowAt(f.at.rev).kv) : [];
+    for (const f of found) this.deleteKey(f.key, f.at);
+    const revision = found.length > 0 || this.changes > 0 ? this.beginRev + 1 : this.beginRev;
+    return { revision, deleted: found.length, prevKvs };
+  }
+
+  private deleteKey(key: Buffer, prevAt: KeyAt): void {
+    const main = this.beginRev + 1;
+    const rev: Rev = { main, sub: this.changes++ };
+    const kv: KeyValue = {
+      key,
+      value: EMPTY,
+      createRevision: 0,
+      modRevision: main,
+      version: 0,
+      lease: 0n,
+    };
+    this.be.insert(rev, kv, true);
+    this.index.tombstone(key, rev);
+    this.setKeyLease(key.toString("latin1"), 0n);
+    this.pending.push({ event: { type: EventType.DELETE, kv }, rev, prevRev: prevAt.rev });
+  }
+
+  private setKeyLease(k: string, lease: bigint): void {
+    const old = this.keyLease.get(k);
+    if (old !== undefined) {
+      const set = this.leaseKeys.get(old);
+      set?.delete(k);
+      if (set && set.size === 0) this.leaseKeys.delete(old);
+      this.keyLease.delete(k);
+    }
+    if (lease !== 0n) {
+      this.keyLease.set(k, lease);
+      let set = this.leaseKeys.get(lease);
+      if (!set) this.leaseKeys.set(lease, (set = new Set()));
+      set.add(k);
+    }
+  }
+
+  private compact(revision: number): { revision: number } {
+    this.assertBatch();
+    if (revision <= this.compactRev) throw etcdError("Compacted");
+    if (revision > this.rev) throw etcdError("FutureRev");
+    const dropped = this.index.compact(revision);
+    for (const r of dropped) this.be.delete(r);
+    this.compactRev = revision;
+    this.logger.info("compacted", { revision, droppedRecords: dropped.length });
+    return { revision: this.rev };
+  }
+
+  // ---- txn ----
+
+  private runTxn(req: TxnRequest, readRev: () => number, readOnly: boolean): TxnResult {
+    const at = readRev();
+    const path: boolean[] = [];
+    this.txnPath(req, at, path);
+    if (!readOnly && !isTxnReadOnly(req)) this.checkTxnOps(req, path, 0, at, true);
+    this.checkTxnOps(req, path, 0, at, false);
+    const result: TxnResult = { revision: 0, succeeded: path[0]!, responses: [] };
+    this.applyTxn(req, path, 0, result, readRev);
+    result.revision = readRev();
+    return result;
+  }
+
+  /** Evaluates every compare (nested ones too) against the state before the txn. */
+  private txnPath(req: TxnRequest, at: number, path: boolean[]): void {
+    const ok = (req.compare ?? []).every((c) => this.compare(c, at));
+    path.push(ok);
+    for (const op of (ok ? req.success : req.failure) ?? []) {
+      if (op.requestTxn) this.txnPath(op.requestTxn, at, path);
+    }
+  }
+
+  /** etcd's pre-apply checks on the chosen branches; returns the path entries consumed. */
+  private checkTxnOps(
+    req: TxnRequest,
+    path: boolean[],
+    pos: number,
+    at: number,
+    puts: boolean,
+  ): number {
+    let used = 1;
+    for (const op of (path[pos] ? req.success : req.failure) ?? []) {
+      if (op.requestTxn) {
+        used += this.checkTxnOps(op.requestTxn, path, pos + used, at, puts);
+      } else if (puts && op.requestPut) {
+        const p = op.requestPut;
+        if (p.ignoreValue || p.ignoreLease) {
+          if (!this.index.entry(p.key.toString("latin1"))?.get(at)) {
+            throw etcdError("KeyNotFound");
+          }
+        }
+        if ((p.lease ?? 0n) !== 0n && !this.leaseExists(p.lease!)) {
+          throw etcdError("LeaseNotFound");
+        }
+      } else if (!puts && op.requestRange) {
+        const r = op.requestRange.revision ?? 0;
+        if (r > 0 && r > at) throw etcdError("FutureRev");
+        if (r > 0 && r < this.compactRev) throw etcdError("Compacted");
+      }
+    }
+    return used;
+  }
+
+  private applyTxn(
+    req: TxnRequest,
+    path: boolean[],
+    pos: number,
+    out: TxnResult,
+    readRev: () => number,
+  ): number {
+    let used = 1;
+    for (const op of (path[pos] ? req.success : req.failure) ?? []) {
+      if (op.requestTxn) {
+        const inner: TxnResult = { revision: 0, succeeded: path[pos + used]!, responses: [] };
+        used += this.applyTxn(op.requestTxn, path, pos + used, inner, readRev);
+        out.responses.push({ responseTxn: inner });
+      } else out.responses.push(this.applyOp(op, readRev));
+    }
+    return used;
+  }
+
+  private applyOp(op: RequestOp, readRev: () => number): ResponseOp {
+    if (op.requestRange) return { responseRange: this.rangeAt(op.requestRange, readRev()) };
+    if (op.requestPut) return { responsePut: this.put(op.requestPut, readRev()) };
+    if (op.requestDeleteRange) {
+      return { responseDeleteRange: this.deleteRange(op.requestDeleteRange, readRev()) };
+    }
+    return {};
+  }
+
+  private compare(c: Compare, at: number): boolean {
+    const found = this.index.revisions(toInterval(c.key, c.rangeEnd), at);
+    if (found.length === 0) {
+      if (c.target === CompareTarget.VALUE) return false;
+      return compareKv(c, undefined);
+    }
+    for (const f of found) if (!compareKv(c, this.rowAt(f.at.rev).kv)) return false;
+    return true;
+  }
+
+  // ---- range ----
+
+  private rangeAt(req: RangeRequest, curRev: number): RangeResult {
+    let rev = req.revision ?? 0;
+    if (rev > curRev) throw etcdError("FutureRev");
+    if (rev <= 0) rev = curRev;
+    if (rev < this.compactRev) throw etcdError("Compacted");
+    const found = this.index.revisions(toInterval(req.key, req.rangeEnd), rev);
+    if (req.countOnly) return { kvs: [], more: false, count: found.length, revision: curRev };
+    const limit = req.limit && req.limit > 0 ? req.limit : 0;
+    const sortOrder = req.sortOrder ?? SortOrder.NONE;
+    const filtered =
+      !!req.minModRevision ||
+      !!req.maxModRevision ||
+      !!req.minCreateRevision ||
+      !!req.maxCreateRevision;
+    // etcd fetches limit+1 in key order unless it must sort or filter everything first
+    const fetch =
+      sortOrder !== SortOrder.NONE || filtered || limit === 0 ? found.length : limit + 1;
+    let kvs: KeyValue[] = [];
+    for (let i = 0; i < found.length && i < fetch; i++) kvs.push(this.rowAt(found[i]!.at.rev).kv);
+    if (req.maxModRevision) kvs = kvs.filter((kv) => kv.modRevision <= req.maxModRevision!);
+    if (req.minModRevision) kvs = kvs.filter((kv) => kv.modRevision >= req.minModRevision!);
+    if (req.maxCreateRevision) {
+      kvs = kvs.filter((kv) => kv.createRevision <= req.maxCreateRevision!);
+    }
+    if (req.minCreateRevision) {
+      kvs = kvs.filter((kv) => kv.createRevision >= req.minCreateRevision!);
+    }
+    sortKvs(kvs, sortOrder, req.sortTarget ?? SortTarget.KEY);
+    let more = false;
+    if (limit > 0 && kvs.length > limit) {
+      kvs = kvs.slice(0, limit);
+      more = true;
+    }
+    if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY }));
+    return { kvs, more, count: found.length, revision: curRev };
+  }
+
+  private rowAt(rev: Rev): Row {
+    const row = this.be.get(rev);
+    if (!row) throw new Error(`mvcc: indexed revision ${rev.main}/${rev.sub} has no record`);
+    return row;
+  }
+
+  // ---- history for watchers ----
+
+  private history(from: number, to: number): ChangeEvent[] {
+    return this.be.history(from, to).map((row) => {
+      const prevRev = this.index.entry(row.kv.key.toString("latin1"))?.revBefore(row.rev);
+      const kv: KeyValue = row.tombstone
+        ? { ...row.kv, createRevision: 0, version: 0, lease: 0n }
+        : row.kv;
+      return {
+        event: { type: row.tombstone ? EventType.DELETE : EventType.PUT, kv },
+        rev: row.rev,
+        prevRev,
+      };
+    });
+  }
+
+  private kvAt(rev: Rev): KeyValue | undefined {
+    const row = this.be.get(rev);
+    return row && !row.tombstone ? row.kv : undefined;
+  }
+
+  // ---- maintenance ----
+
+  /**
+   * CRC-32 over every record and the compaction revision: equal on members with the same
+   * applied history (the applied raft index is left out).
+   */
+  hash(): number {
+    let crc = zlib.crc32(Buffer.from(`compact:${this.compactRev}`));
+    for (const row of this.be.upTo(Number.MAX_SAFE_INTEGER)) crc = zlib.crc32(encodeRow(row), crc);
+    return crc >>> 0;
+  }
+
+  /** etcd HashKV: CRC-32 over records with main revision ≤ revision (0 = current). */
+  hashKV(revision: number): { hash: number; compactRevision: number; revision: number } {
+    this.assertOpen();
+    if (revision > 0 && revision <= this.compactRev) throw etcdError("Compacted");
+    if (revision > this.rev) throw etcdError("FutureRev");
+    const upto = revision <= 0 ? this.rev : revision;
+    let crc = zlib.crc32(Buffer.from("key"));
+    for (const row of this.be.upTo(upto)) crc = zlib.crc32(encodeRow(row), crc);
+    return { hash: crc >>> 0, compactRevision: this.compactRev, revision: this.rev };
+  }
+
+  /** Bytes the database occupies (pages × page size). */
+  dbSizeBytes(): number {
+    const pages = this.db.pragma("page_count", { simple: true }) as number;
+    const size = this.db.pragma("page_size", { simple: true }) as number;
+    return pages * size;
+  }
+
+  /** Bytes in use (free pages excluded). */
+  dbSizeInUseBytes(): number {
+    const free = this.db.pragma("freelist_count", { simple: true }) as number;
+    const size = this.db.pragma("page_size", { simple: true }) as number;
+    return this.dbSizeBytes() - free * size;
+  }
+
+  /** Rewrites the database file without free pages (SQLite VACUUM). */
+  defragment(): void {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("defragment inside applyBatch");
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.db.exec("VACUUM");
+  }
+
+  /** The whole database as bytes (a consistent copy), for raft snapshots and `snapshot save`. */
+  snapshotBytes(): Buffer {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("snapshotBytes inside applyBatch");
+    return this.db.serialize();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.hub.close();
+    this.be.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get file(): string {
+    return this.path;
+  }
+
+  // ---- loading ----
+
+  /** (Re)builds all in-memory state from SQLite with one ordered scan. */
+  private load(): void {
+    const st = this.be.state();
+    this.index.clear();
+    this.keyLease.clear();
+    this.leaseKeys.clear();
+    let maxRev = 1;
+    for (const r of this.be.scanIndex()) {
+      if (r.tombstone) {
+        this.index.tombstone(r.key, r.rev);
+        this.setKeyLease(r.key.toString("latin1"), 0n);
+      } else {
+        this.index.put(r.key, r.rev);
+        this.setKeyLease(r.key.toString("latin1"), r.lease);
+      }
+      maxRev = r.rev.main;
+    }
+    this.rev = Math.max(st.revision, maxRev, st.compactRevision);
+    if (st.revision < maxRev) throw new Error("mvcc: stored revision behind its records");
+    this.compactRev = st.compactRevision;
+    this.appliedIndex = st.consistentIndex;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("mvcc: store is closed");
+  }
+
+  private assertBatch(): void {
+    if (!this.inBatch) throw new Error("mvcc: writes only inside applyBatch");
+  }
+}
+
+function compareKv(c: Compare, kv: KeyValue | undefined): boolean {
+  let r: number;
+  switch (c.target) {
+    case CompareTarget.VALUE:
+      r = Buffer.compare(kv?.value ?? EMPTY, c.value ?? EMPTY);
+      break;
+    case CompareTarget.CREATE:
+      r = cmp(kv?.createRevision ?? 0, c.createRevision ?? 0);
+      break;
+    case CompareTarget.MOD:
+      r = cmp(kv?.modRevision ?? 0, c.modRevision ?? 0);
+      break;
+    case CompareTarget.VERSION:
+      r = cmp(kv?.version ?? 0, c.version ?? 0);
+      break;
+    case CompareTarget.LEASE:
+      r = cmp(kv?.lease ?? 0n, c.lease ?? 0n);
+      break;
+    default:
+      return true;
+  }
+  switch (c.result) {
+    case CompareResult.EQUAL:
+      return r === 0;
+    case CompareResult.NOT_EQUAL:
+      return r !== 0;
+    case CompareResult.GREATER:
+      return r > 0;
+    case CompareResult.LESS:
+      return r < 0;
+    default:
+      return true;
+  }
+}
+
+function cmp<N extends number | bigint>(a: N, b: N): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKvs(kvs: KeyValue[], order: SortOrder, target: SortTarget): void {
+  // a non-KEY target without an order sorts ascending, as etcd does
+  if (order === SortOrder.NONE && target !== SortTarget.KEY) order = SortOrder.ASCEND;
+  if (order === SortOrder.NONE) return;
+  const sign = order === SortOrder.DESCEND ? -1 : 1;
+  const by = (a: KeyValue, b: KeyValue): number => {
+    switch (target) {
+      case SortTarget.VERSION:
+        return cmp(a.version, b.version);
+      case SortTarget.CREATE:
+        return cmp(a.createRevision, b.createRevision);
+      case SortTarget.MOD:
+        return cmp(a.modRevision, b.modRevision);
+      case SortTarget.VALUE:
+        return Buffer.compare(a.value, b.value);
+      default:
+        return Buffer.compare(a.key, b.key);
+    }
+  };
+  kvs.sort((a, b) => sign * by(a, b));
+}
+
+function encodeRow(row: Row): Buffer {
+  const head = Buffer.alloc(8 * 6 + 1);
+  head.writeBigInt64BE(BigInt(row.rev.main), 0);
+  head.writeBigInt64BE(BigInt(row.rev.sub), 8);
+  head.writeBigInt64BE(BigInt(row.kv.createRevision), 16);
+  head.writeBigInt64BE(BigInt(row.kv.version), 24);
+  head.writeBigInt64BE(row.kv.lease, 32);
+  head.writeUInt32BE(row.kv.key.length, 40);
+  head.writeUInt32BE(row.kv.value.length, 44);
+  head.writeUInt8(row.tombstone ? 1 : 0, 48);
+  return Buffer.concat([head, row.kv.key, row.kv.value]);
+}

@@ -1,0 +1,106 @@
+// Shared vocabulary of the peer transport: options, the logger and codec it is given, the
+// HTTP header names members exchange, and the default limits.
+import type { Message, NodeId } from "../raft/types.js";
+
+export interface TransportLogger {
+  info(msg: string, fields?: object): void;
+  warn(msg: string, fields?: object): void;
+  error(msg: string, fields?: object): void;
+}
+
+/** Raft message wire encoding (etcd raftpb-compatible protobuf in production). */
+export interface MessageCodec {
+  encodeMessages(msgs: Message[]): Uint8Array;
+  decodeMessages(bytes: Uint8Array): Message[];
+  encodeMessage(msg: Message): Uint8Array;
+  decodeMessage(bytes: Uint8Array): Message;
+}
+
+export interface PeerTransportOptions {
+  localId: NodeId;
+  clusterId: bigint;
+  logger: TransportLogger;
+  /** Inbound messages, in the order each peer sent them. */
+  onMessages(msgs: Message[]): void;
+  /** A send failed or the peer's stream is down: raft should back off (reportUnreachable). */
+  onUnreachable?(id: NodeId): void;
+  /** Outcome of a MsgSnap, once the receiver acknowledged it or the transfer failed. */
+  onSnapshotStatus?(id: NodeId, ok: boolean): void;
+  codec?: MessageCodec;
+  /** Messages waiting for one peer's stream; beyond this they are dropped. */
+  maxQueueMessages?: number;
+  /** Largest encoded message batch (one frame) sent or accepted. */
+  maxBatchBytes?: number;
+  /** Largest snapshot payload accepted. */
+  maxSnapshotBytes?: number;
+  /** Time allowed to open a peer's stream (TCP + HTTP/2 + response headers). */
+  dialTimeoutMs?: number;
+  /** HTTP/2 PING period on live streams; a PING unanswered for a period drops the stream. */
+  pingIntervalMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** A snapshot transfer with no progress for this long fails. */
+  snapshotIdleTimeoutMs?: number;
+}
+
+export const DEFAULTS = {
+  maxQueueMessages: 4096,
+  maxBatchBytes: 8 * 1024 * 1024,
+  maxSnapshotBytes: 1024 * 1024 * 1024,
+  dialTimeoutMs: 1000,
+  pingIntervalMs: 2000,
+  backoffInitialMs: 100,
+  backoffMaxMs: 5000,
+  snapshotIdleTimeoutMs: 30_000,
+} as const;
+
+/** HTTP/2 flow-control window for peer streams: big enough that loopback and LAN links are
+ * not throttled by the 64 KiB protocol default. */
+export const PEER_WINDOW_BYTES = 4 * 1024 * 1024;
+
+export const HEADER_CLUSTER_ID = "x-etcd-cluster-id";
+export const HEADER_FROM = "x-server-from";
+export const HEADER_TO = "x-raft-to";
+export const HEADER_SERVER_VERSION = "x-server-version";
+
+export const STREAM_PATH_PREFIX = "/raft/stream/batch/";
+export const SNAPSHOT_PATH = "/raft/snapshot";
+
+/** Member and cluster ids are printed in lower-case hex, as etcd's types.ID does. */
+export function idToHex(id: bigint): string {
+  return id.toString(16);
+}
+
+/** Parses a hex id as printed by idToHex; undefined if it is not a valid uint64. */
+export function parseHexId(text: string | undefined): bigint | undefined {
+  if (text === undefined || !/^[0-9a-fA-F]{1,16}$/.test(text)) return undefined;
+  return BigInt("0x" + text);
+}
+
+export interface TransportStats {
+  framesSent: number;
+  messagesSent: number;
+  bytesSent: number;
+  messagesDropped: number;
+  framesReceived: number;
+  messagesReceived: number;
+  streamsRejected: number;
+  snapshotsSent: number;
+  snapshotsFailed: number;
+  snapshotsReceived: number;
+}
+
+export function emptyStats(): TransportStats {
+  return {
+    framesSent: 0,
+    messagesSent: 0,
+    bytesSent: 0,
+    messagesDropped: 0,
+    framesReceived: 0,
+    messagesReceived: 0,
+    streamsRejected: 0,
+    snapshotsSent: 0,
+    snapshotsFailed: 0,
+    snapshotsReceived: 0,
+  };
+}

@@ -500,6 +500,9 @@ test("compact: drops superseded versions and tombstones, keeps the revision read
     assert.equal(s.range({ key: b("a") }).kvs[0]!.version, 3);
     assert.equal(s.range({ key: b("b"), revision: 5 }).count, 0);
     assert.equal(s.indexedKeys, 1);
+    // records left: a@3 (live at 5) and a@6
+    const rows = s.db.prepare("SELECT rev FROM kv ORDER BY rev").pluck().all();
+    assert.deepEqual(rows, [3, 6]);
     throwsEtcd(
       () => s.applyBatch(nextIndex(), (w) => w.compact(5)),
       GrpcCode.OUT_OF_RANGE,

@@ -102,15 +102,30 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 500
   }
 }
 
-/** A TCP proxy to 127.0.0.1:targetPort, as a member behind NAT or a load balancer sees. */
-export async function startProxy(
-  targetPort: number,
-): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
+/** A TCP proxy to 127.0.0.1:targetPort, as a member behind NAT or a load balancer sees.
+ * While `blackhole` is set it swallows bytes both ways without closing anything: a
+ * partition that only timeouts can detect. */
+export interface TestProxy {
+  port: number;
+  blackhole: boolean;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startProxy(targetPort: number): Promise<TestProxy> {
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((client) => {
     connections++;
     const upstream = net.connect(targetPort, "127.0.0.1");
+    const forward = (from: net.Socket, to: net.Socket): void => {
+      from.on("data", (chunk: Buffer) => {
+        if (!proxy.blackhole) to.write(chunk);
+      });
+      from.on("end", () => to.end());
+    };
+    forward(client, upstream);
+    forward(upstream, client);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
@@ -119,13 +134,11 @@ export async function startProxy(
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
+  const proxy: TestProxy = {
+    port: (server.address() as net.AddressInfo).port,
+    blackhole: false,
     connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
@@ -133,4 +146,5 @@ export async function startProxy(
         for (const s of sockets) s.destroy();
       }),
   };
+  return proxy;
 }

@@ -223,6 +223,31 @@ test("traffic flows through a TCP proxy on the advertised URL", async () => {
   }
 });
 
+test("a silent partition is detected by PING and healed by reconnecting", async () => {
+  const a = await startMember(A, { pingIntervalMs: 50, dialTimeoutMs: 200 });
+  const b = await startMember(B);
+  const proxy = await startProxy(b.port);
+  try {
+    a.transport.addPeer(B, [`http://127.0.0.1:${proxy.port}`]);
+    a.transport.send([message(A, B, { index: 1 })]);
+    await waitFor("message before the partition", () => b.received.length === 1);
+    proxy.blackhole = true;
+    await waitFor("partition detected", () => a.unreachable.includes(B));
+    const reason = a.logs.find((l) => l.msg === "peer became unreachable")?.fields as {
+      reason: string;
+    };
+    assert.equal(reason.reason, "no answer to HTTP/2 PING");
+    proxy.blackhole = false;
+    await waitFor("stream back", () => a.transport.isActive(B));
+    a.transport.send([message(A, B, { index: 2 })]);
+    await waitFor("message after healing", () => b.received.some((m) => m.index === 2));
+  } finally {
+    await a.stop();
+    await b.stop();
+    await proxy.close();
+  }
+});
+
 test("members of different clusters never exchange messages", async () => {
   const a = await startMember(A, { clusterId: 1n });
   const b = await startMember(B, { clusterId: 2n });

@@ -57,7 +57,7 @@ const GLOBAL_FLAGS: GlobalFlag[] = [
     description: "timeout for short running command (excluding dial timeout)",
   },
   {
-    flags: "--debug [bool]",
+    flags: "--debug",
     attr: "debug",
     defaultText: "false",
     boolean: true,
@@ -88,21 +88,21 @@ const GLOBAL_FLAGS: GlobalFlag[] = [
     description: "gRPC endpoints",
   },
   {
-    flags: "--hex [bool]",
+    flags: "--hex",
     attr: "hex",
     defaultText: "false",
     boolean: true,
     description: "print byte strings as hex encoded strings",
   },
   {
-    flags: "--insecure-discovery [bool]",
+    flags: "--insecure-discovery",
     attr: "insecureDiscovery",
     defaultText: "true",
     boolean: true,
     description: "accept insecure SRV records describing cluster endpoints",
   },
   {
-    flags: "--insecure-skip-tls-verify [bool]",
+    flags: "--insecure-skip-tls-verify",
     attr: "insecureSkipTlsVerify",
     defaultText: "false",
     boolean: true,
@@ -110,7 +110,7 @@ const GLOBAL_FLAGS: GlobalFlag[] = [
       "skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)",
   },
   {
-    flags: "--insecure-transport [bool]",
+    flags: "--insecure-transport",
     attr: "insecureTransport",
     defaultText: "true",
     boolean: true,
@@ -159,6 +159,10 @@ const GLOBAL_FLAGS: GlobalFlag[] = [
 export function addGlobalOptions(program: Command): void {
   for (const f of GLOBAL_FLAGS) {
     program.addOption(new Option(f.flags, f.description));
+    // pflag's `--flag=false` turns a default-true switch off; runV3 rewrites it to --no-flag.
+    if (f.boolean && f.defaultText === "true") {
+      program.addOption(new Option(f.flags.replace("--", "--no-"), f.description).hideHelp());
+    }
   }
 }
 

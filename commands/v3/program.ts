@@ -1,22 +1,141 @@
 // The v3 command tree (ETCDCTL_API=3, the default): the root command with etcdctl's global
-// flags, and every subcommand registered from its own module.
-import { Command } from "commander";
+// flags, every subcommand registered from its own module, and cobra/pflag-compatible error
+// handling (texts and exit codes) around commander.
+import { Command, CommanderError } from "commander";
+import type { Option } from "commander";
+import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
+import { FlagError } from "./flags.js";
+import { registerDel } from "./del.js";
+import { registerGet } from "./get.js";
+import { registerPut } from "./put.js";
 import { registerVersion } from "./version.js";
 
+const NAME = "tsctl";
+
 export function buildV3Program(): Command {
-  const program = new Command("tsctl");
+  const program = new Command(NAME);
   program
     .description("A simple command line client for etcd3.")
-    .helpOption("-h, --help", "help for tsctl")
+    .helpOption("-h, --help", `help for ${NAME}`)
     .showSuggestionAfterError(false)
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
   addGlobalOptions(program);
+  registerGet(program);
+  registerPut(program);
+  registerDel(program);
   registerVersion(program);
+  for (const sub of allCommands(program)) {
+    sub.exitOverride().configureOutput({ outputError: () => undefined });
+  }
   return program;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+function isSwitch(o: Option): boolean {
+  return !o.required && !o.optional && !o.negate;
+}
+
+/**
+ * pflag accepts `--switch=true|false` for boolean flags; commander does not. Rewrites them to
+ * `--switch`, `--no-switch` (when declared) or nothing, before commander sees them.
+ */
+export function normalizeBoolFlags(program: Command, args: string[]): string[] {
+  const switches = new Set<string>();
+  const negatable = new Set<string>();
+  for (const c of [program, ...allCommands(program)]) {
+    for (const o of c.options as readonly Option[]) {
+      if (o.long === undefined) continue;
+      if (isSwitch(o)) switches.add(o.long);
+      if (o.negate) negatable.add(o.long.replace(/^--no-/, "--"));
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const m = /^(--[^=]+)=(.*)$/.exec(a);
+    if (m !== null && switches.has(m[1]!)) {
+      const v = m[2]!.toLowerCase();
+      if (["1", "t", "true"].includes(v)) out.push(m[1]!);
+      else if (["0", "f", "false"].includes(v)) {
+        if (negatable.has(m[1]!)) out.push(m[1]!.replace(/^--/, "--no-"));
+      } else {
+        throw new FlagError(
+          `invalid argument "${m[2]}" for "${m[1]}" flag: strconv.ParseBool: parsing "${m[2]}": invalid syntax`,
+        );
+      }
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+function flagErrorText(err: CommanderError): string {
+  const unknown = /unknown option '([^']*)'/.exec(err.message);
+  if (unknown !== null) {
+    const flag = unknown[1]!;
+    return flag.startsWith("--")
+      ? `unknown flag: ${flag}`
+      : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
+  }
+  const missing = /option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(err.message);
+  if (missing !== null) return `flag needs an argument: ${missing[1]}`;
+  return err.message.replace(/^error: /, "");
+}
+
+/** The deepest command named by the leading words of args (for usage after a flag error). */
+function commandFor(program: Command, args: string[]): Command {
+  let cmd = program;
+  for (const a of args) {
+    if (a.startsWith("-")) continue;
+    const next = cmd.commands.find((c) => c.name() === a);
+    if (next === undefined) break;
+    cmd = next;
+  }
+  return cmd;
+}
+
+function failWithUsage(cmd: Command, message: string): never {
+  process.stderr.write(`Error: ${message}\n`);
+  process.stdout.write(cmd.helpInformation() + "\n");
+  throw new CommandError(ExitCode.Error, message);
 }
 
 export async function runV3(args: string[]): Promise<void> {
   const program = buildV3Program();
-  await program.parseAsync(args, { from: "user" });
+  if (args.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return;
+  }
+  try {
+    await program.parseAsync(normalizeBoolFlags(program, args), { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0 || err.code === "commander.helpDisplayed") return;
+      if (err.code === "commander.unknownCommand") {
+        const name = /unknown command '([^']*)'/.exec(err.message)?.[1] ?? "";
+        process.stderr.write(
+          `Error: unknown command "${name}" for "${NAME}"\nRun '${NAME} --help' for usage.\n`,
+        );
+        throw new CommandError(ExitCode.Error, `unknown command "${name}" for "${NAME}"`);
+      }
+      failWithUsage(commandFor(program, args), flagErrorText(err));
+    }
+    if (err instanceof FlagError)
+      failWithUsage(err.command ?? commandFor(program, args), err.message);
+    if (err instanceof Error && err.name === "UnsupportedFormatError") {
+      throw new CommandError(ExitCode.BadFeature, err.message);
+    }
+    throw err;
+  }
 }

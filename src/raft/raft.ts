@@ -935,10 +935,14 @@ export class Raft {
   }
 
   private addNode(id: NodeId, isLearner: boolean): void {
+    const isNew = !this.prs.progress.has(id);
     this.prs.addNode(id, isLearner, this.raftLog.lastIndex());
     if (id === this.id) this.isLearner = isLearner;
+    if (this.state !== "leader") return;
     // Fewer or more voters can change what a quorum holds.
-    if (this.state === "leader" && this.maybeCommit()) this.bcastAppend();
+    if (this.maybeCommit()) this.bcastAppend();
+    // Start probing a new member now rather than at the next heartbeat.
+    else if (isNew && id !== this.id) this.sendAppend(id);
   }
 
   private removeNode(id: NodeId): void {

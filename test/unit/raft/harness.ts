@@ -12,6 +12,7 @@ import {
   type Message,
   type NodeId,
   type RaftConfig,
+  type ReadState,
 } from "../../../src/raft/index.js";
 
 export function mulberry32(seed: number): () => number {
@@ -33,6 +34,7 @@ export interface TestNode {
   rn: RawNode | undefined;
   applied: Entry[];
   confState: ConfState;
+  readStates: ReadState[];
   /** Index of the last entry applied to `applied` (or restored from a snapshot). */
   appliedIndex: number;
 }
@@ -58,10 +60,30 @@ export class Cluster {
     for (const id of [...voters, ...learners]) this.add(id, { voters, learners });
   }
 
-  /** Creates a node with a fresh disk holding the initial membership. */
-  add(id: NodeId, confState: ConfState = { voters: [], learners: [] }): TestNode {
-    const storage = new MemoryStorage(confState);
-    const n: TestNode = { id, storage, rn: undefined, applied: [], confState, appliedIndex: 0 };
+  /**
+   * Creates a node. Founding members (given the initial membership) start from a
+   * snapshot at index 1, term 1 holding it, so their logs begin at index 2; a node added
+   * later starts empty and learns the membership from the leader.
+   */
+  add(id: NodeId, initial?: ConfState): TestNode {
+    const storage = new MemoryStorage();
+    const confState = initial ?? { voters: [], learners: [] };
+    if (initial) {
+      storage.applySnapshot({
+        data: new Uint8Array(0),
+        metadata: { index: 1, term: 1, confState },
+      });
+      storage.setHardState({ term: 1, vote: 0n, commit: 1 });
+    }
+    const n: TestNode = {
+      id,
+      storage,
+      rn: undefined,
+      applied: [],
+      confState,
+      appliedIndex: 0,
+      readStates: [],
+    };
     this.nodes.set(id, n);
     this.start(n);
     return n;
@@ -105,6 +127,13 @@ export class Cluster {
     this.start(this.node(id));
   }
 
+  /** Snapshots node `id` at its applied index and discards the log up to there. */
+  compact(id: NodeId): void {
+    const n = this.node(id);
+    n.storage.createSnapshot(n.appliedIndex, n.confState, bytes(`snap@${n.appliedIndex}`));
+    n.storage.compact(n.appliedIndex);
+  }
+
   isolate(id: NodeId): void {
     for (const other of this.nodes.keys()) {
       if (other === id) continue;
@@ -144,6 +173,7 @@ export class Cluster {
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     for (const m of rd.messages) this.pending.push(m);
+    n.readStates.push(...rd.readStates);
     for (const e of rd.committedEntries) {
       if (e.index <= n.appliedIndex) continue;
       if (e.index !== n.appliedIndex + 1)

@@ -9,7 +9,7 @@ test("smoke: three nodes elect a leader and replicate", () => {
   c.propose(1n, "a");
   c.propose(2n, "b");
   for (const id of [1n, 2n, 3n]) {
-    assert.deepEqual(c.logOf(id), ["1", "1:a", "1:b"]);
+    assert.deepEqual(c.logOf(id), ["2", "2:a", "2:b"]);
     assert.deepEqual(c.appliedData(id), ["a", "b"]);
   }
 });

@@ -1,5 +1,6 @@
 // Operation counters of the v2 store, served by /v2/stats/store (field names and order as
-// etcd's JSON). They are part of the replicated state: apply bumps them on every member.
+// etcd's JSON). Write counters are bumped by apply on every member; get counters also count
+// the reads each member serves locally, so they differ between members.
 
 export const STAT_FIELDS = [
   "getsSuccess",

@@ -1,5 +1,6 @@
 // Shared vocabulary of the peer transport: options, the logger and codec it is given, the
 // HTTP header names members exchange, and the default limits.
+import http2 from "node:http2";
 import type { Message, NodeId } from "../raft/types.js";
 
 export interface TransportLogger {
@@ -16,6 +17,16 @@ export interface MessageCodec {
   decodeMessage(bytes: Uint8Array): Message;
 }
 
+/** Client TLS for https:// peer URLs (etcd's --peer-trusted-ca-file, --peer-cert-file,
+ * --peer-key-file); http:// URLs ignore it. */
+export interface PeerClientTls {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** False skips certificate verification (self-signed --peer-auto-tls certificates). */
+  rejectUnauthorized?: boolean;
+}
+
 export interface PeerTransportOptions {
   localId: NodeId;
   clusterId: bigint;
@@ -27,6 +38,7 @@ export interface PeerTransportOptions {
   /** Outcome of a MsgSnap, once the receiver acknowledged it or the transfer failed. */
   onSnapshotStatus?(id: NodeId, ok: boolean): void;
   codec?: MessageCodec;
+  tls?: PeerClientTls;
   /** Messages waiting for one peer's stream; beyond this they are dropped. */
   maxQueueMessages?: number;
   /** Largest encoded message batch (one frame) sent or accepted. */
@@ -65,6 +77,21 @@ export const HEADER_SERVER_VERSION = "x-server-version";
 
 export const STREAM_PATH_PREFIX = "/raft/stream/batch/";
 export const SNAPSHOT_PATH = "/raft/snapshot";
+
+/** Opens an HTTP/2 session to a peer URL: h2c with prior knowledge for http://, TLS with
+ * ALPN h2 for https://. */
+export function connectPeer(url: string, tls: PeerClientTls | undefined): http2.ClientHttp2Session {
+  const options: http2.SecureClientSessionOptions = {
+    settings: { initialWindowSize: PEER_WINDOW_BYTES },
+  };
+  if (url.startsWith("https:") && tls !== undefined) {
+    options.ca = tls.ca;
+    options.cert = tls.cert;
+    options.key = tls.key;
+    options.rejectUnauthorized = tls.rejectUnauthorized ?? true;
+  }
+  return http2.connect(url, options);
+}
 
 /** Member and cluster ids are printed in lower-case hex, as etcd's types.ID does. */
 export function idToHex(id: bigint): string {

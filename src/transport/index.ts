@@ -2,12 +2,13 @@
 export { PeerTransport } from "./transport.js";
 export type {
   MessageCodec,
+  PeerClientTls,
   PeerTransportOptions,
   TransportLogger,
   TransportStats,
 } from "./common.js";
 export { startPeerListener, PeerRouteError, rfc3339Nano } from "./listener.js";
-export type { PeerListener, PeerListenerOptions, PeerRoutes } from "./listener.js";
+export type { PeerListener, PeerListenerOptions, PeerRoutes, PeerServerTls } from "./listener.js";
 export { fetchClusterMembers, membersJson, parseMembersJson } from "./members.js";
 export type { FetchedCluster, PeerMember } from "./members.js";
 export type { PeerRequest, PeerResponse } from "./inbound.js";

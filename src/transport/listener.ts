@@ -40,9 +40,19 @@ export interface PeerRoutes {
   other?(req: PeerRequest, res: PeerResponse): boolean;
 }
 
+/** Server TLS for https:// peer URLs (etcd's --peer-cert-file, --peer-key-file,
+ * --peer-trusted-ca-file, --peer-client-cert-auth). */
+export interface PeerServerTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+  clientCertAuth?: boolean;
+}
+
 export interface PeerListenerOptions {
   host: string;
   port: number;
+  tls?: PeerServerTls;
   transport: PeerTransport;
   routes: PeerRoutes;
   logger?: { warn(msg: string, fields?: object): void };
@@ -58,41 +68,68 @@ export interface PeerListener {
 export async function startPeerListener(opts: PeerListenerOptions): Promise<PeerListener> {
   const raft = opts.transport.handler();
   const clusterIdHex = idToHex(opts.transport.clusterId);
-  const h2 = http2.createServer({ settings: { initialWindowSize: PEER_WINDOW_BYTES } });
-  h2.on("session", (session: http2.ServerHttp2Session) => {
-    session.on("error", () => {});
-    // The connection-level window is separate from the per-stream setting above.
-    session.setLocalWindowSize(PEER_WINDOW_BYTES);
-  });
-  h2.on("sessionError", () => {});
-  const h1 = http.createServer();
-  h1.on("clientError", (_err: Error, socket: Socket) => socket.destroy());
-
   const sockets = new Set<Socket>();
-  const server = net.createServer((socket) => {
+  const trackSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
-    let head = Buffer.alloc(0);
-    const sniff = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk]);
-      const n = Math.min(head.length, H2_PREFACE.length);
-      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      if (isH2 && n < H2_SNIFF_BYTES) return; // "P" could still be POST or PUT
-      socket.off("data", sniff);
-      socket.pause();
-      socket.unshift(head);
-      // The HTTP/2 session reads the unshifted bytes itself (and then the handle);
-      // the HTTP/1.1 parser needs the socket flowing again.
-      if (isH2) {
-        h2.emit("connection", socket);
-      } else {
-        h1.emit("connection", socket);
-        socket.resume();
-      }
-    };
-    socket.on("data", sniff);
-  });
+  };
+  const onSession = (session: http2.ServerHttp2Session): void => {
+    session.on("error", () => {});
+    // The connection-level window is separate from the per-stream setting.
+    session.setLocalWindowSize(PEER_WINDOW_BYTES);
+  };
+  const settings = { initialWindowSize: PEER_WINDOW_BYTES };
+
+  let server: net.Server;
+  const handlers: Array<http.Server | http2.Http2Server | http2.Http2SecureServer> = [];
+  if (opts.tls !== undefined) {
+    // Over TLS, ALPN picks h2 or HTTP/1.1.
+    const tlsServer = http2.createSecureServer({
+      allowHTTP1: true,
+      settings,
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      ca: opts.tls.ca,
+      requestCert: opts.tls.clientCertAuth === true,
+      rejectUnauthorized: opts.tls.clientCertAuth === true,
+    });
+    tlsServer.on("connection", trackSocket);
+    tlsServer.on("session", onSession);
+    tlsServer.on("sessionError", () => {});
+    tlsServer.on("tlsClientError", () => {});
+    handlers.push(tlsServer);
+    server = tlsServer;
+  } else {
+    const h2 = http2.createServer({ settings });
+    h2.on("session", onSession);
+    h2.on("sessionError", () => {});
+    const h1 = http.createServer();
+    h1.on("clientError", (_err: Error, socket: Socket) => socket.destroy());
+    handlers.push(h2, h1);
+    server = net.createServer((socket) => {
+      trackSocket(socket);
+      let head = Buffer.alloc(0);
+      const sniff = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        const n = Math.min(head.length, H2_PREFACE.length);
+        const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+        if (isH2 && n < H2_SNIFF_BYTES) return; // "P" could still be POST or PUT
+        socket.off("data", sniff);
+        socket.pause();
+        socket.unshift(head);
+        // The HTTP/2 session reads the unshifted bytes itself (and then the handle);
+        // the HTTP/1.1 parser needs the socket flowing again.
+        if (isH2) {
+          h2.emit("connection", socket);
+        } else {
+          h1.emit("connection", socket);
+          socket.resume();
+        }
+      };
+      socket.on("data", sniff);
+    });
+  }
 
   const route = (req: PeerRequest, res: PeerResponse): void => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -132,8 +169,7 @@ export async function startPeerListener(opts: PeerListenerOptions): Promise<Peer
       writeTextError(res, 500, "internal error");
     }
   };
-  h2.on("request", onRequest);
-  h1.on("request", onRequest);
+  for (const handler of handlers) handler.on("request", onRequest);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

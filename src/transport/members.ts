@@ -4,6 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import { HEADER_CLUSTER_ID, parseHexId } from "./common.js";
+import type { PeerClientTls } from "./common.js";
 
 export interface PeerMember {
   id: bigint;
@@ -97,11 +98,12 @@ const FETCH_EMPTY =
 export async function fetchClusterMembers(
   peerUrls: string[],
   timeoutMs: number,
+  tls?: PeerClientTls,
 ): Promise<FetchedCluster> {
   for (const url of peerUrls) {
     let answer: { status: number; clusterId: string | undefined; body: string };
     try {
-      answer = await getText(new URL("/members", url), timeoutMs);
+      answer = await getText(new URL("/members", url), timeoutMs, tls);
     } catch {
       continue;
     }
@@ -125,10 +127,10 @@ const MAX_MEMBERS_BODY_BYTES = 4 * 1024 * 1024;
 function getText(
   url: URL,
   timeoutMs: number,
+  tls: PeerClientTls | undefined,
 ): Promise<{ status: number; clusterId: string | undefined; body: string }> {
-  const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { timeout: timeoutMs }, (res) => {
+    const onResponse = (res: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       res.on("data", (chunk: Buffer) => {
@@ -145,7 +147,21 @@ function getText(
         });
       });
       res.on("error", reject);
-    });
+    };
+    const req =
+      url.protocol === "https:"
+        ? https.get(
+            url,
+            {
+              timeout: timeoutMs,
+              ca: tls?.ca,
+              cert: tls?.cert,
+              key: tls?.key,
+              rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+            },
+            onResponse,
+          )
+        : http.get(url, { timeout: timeoutMs }, onResponse);
     // The timeout option only covers socket inactivity: bound the whole exchange too.
     const timer = setTimeout(() => req.destroy(new Error("timeout")), timeoutMs);
     req.on("close", () => clearTimeout(timer));

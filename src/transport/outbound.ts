@@ -11,17 +11,18 @@ import {
   HEADER_FROM,
   HEADER_SERVER_VERSION,
   HEADER_TO,
-  PEER_WINDOW_BYTES,
   STREAM_PATH_PREFIX,
+  connectPeer,
   idToHex,
 } from "./common.js";
-import type { MessageCodec, TransportLogger, TransportStats } from "./common.js";
+import type { MessageCodec, PeerClientTls, TransportLogger, TransportStats } from "./common.js";
 
 export interface OutboundContext {
   localId: NodeId;
   clusterId: bigint;
   logger: TransportLogger;
   codec: MessageCodec;
+  tls: PeerClientTls | undefined;
   stats: TransportStats;
   maxQueueMessages: number;
   maxBatchBytes: number;
@@ -165,7 +166,7 @@ export class OutboundPeer {
     if (this.conn === "stopped") return;
     this.conn = "connecting";
     const url = this.currentUrl;
-    const session = http2.connect(url, { settings: { initialWindowSize: PEER_WINDOW_BYTES } });
+    const session = connectPeer(url, this.ctx.tls);
     this.session = session;
     session.on("error", (err: Error) => this.fail(session, `connection error: ${err.message}`));
     session.on("close", () => this.fail(session, "connection closed"));

@@ -6,8 +6,8 @@
 import http2 from "node:http2";
 import type { Message } from "../raft/types.js";
 import { FrameError } from "./frame.js";
-import { PEER_WINDOW_BYTES, SNAPSHOT_PATH } from "./common.js";
-import type { MessageCodec } from "./common.js";
+import { SNAPSHOT_PATH, connectPeer } from "./common.js";
+import type { MessageCodec, PeerClientTls } from "./common.js";
 
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 const MAX_SNAPSHOT_META_BYTES = 1024 * 1024;
@@ -17,6 +17,7 @@ export interface SnapshotSendArgs {
   url: string;
   msg: Message;
   codec: MessageCodec;
+  tls: PeerClientTls | undefined;
   headers: http2.OutgoingHttpHeaders;
   idleTimeoutMs: number;
 }
@@ -40,7 +41,7 @@ export function sendSnapshot(args: SnapshotSendArgs): SnapshotTransfer {
   head.set(meta, 4);
   head.writeBigUInt64BE(BigInt(data.length), 4 + meta.length);
 
-  const session = http2.connect(args.url, { settings: { initialWindowSize: PEER_WINDOW_BYTES } });
+  const session = connectPeer(args.url, args.tls);
   let settle!: (err?: Error) => void;
   const done = new Promise<void>((resolve, reject) => {
     let settled = false;

@@ -43,6 +43,7 @@ export class PeerTransport {
       clusterId: opts.clusterId,
       logger: opts.logger,
       codec: this.codec,
+      tls: opts.tls,
       stats: this.stats,
       maxQueueMessages: opts.maxQueueMessages ?? DEFAULTS.maxQueueMessages,
       maxBatchBytes: opts.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
@@ -207,6 +208,7 @@ export class PeerTransport {
       url: peer.currentUrl,
       msg,
       codec: this.codec,
+      tls: this.opts.tls,
       idleTimeoutMs: this.opts.snapshotIdleTimeoutMs ?? DEFAULTS.snapshotIdleTimeoutMs,
       headers: {
         "content-type": "application/octet-stream",

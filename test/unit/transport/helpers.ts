@@ -5,7 +5,7 @@ import { MessageType } from "../../../src/raft/types.js";
 import type { Message, NodeId } from "../../../src/raft/types.js";
 import { PeerTransport } from "../../../src/transport/transport.js";
 import { startPeerListener } from "../../../src/transport/listener.js";
-import type { PeerListener, PeerRoutes } from "../../../src/transport/listener.js";
+import type { PeerListener, PeerRoutes, PeerServerTls } from "../../../src/transport/listener.js";
 import type { PeerTransportOptions } from "../../../src/transport/common.js";
 
 export interface LogLine {
@@ -33,6 +33,7 @@ export async function startMember(
     clusterId?: bigint;
     port?: number;
     routes?: PeerRoutes;
+    serverTls?: PeerServerTls;
   } & Partial<PeerTransportOptions> = {},
 ): Promise<TestMember> {
   const received: Message[] = [];
@@ -59,8 +60,10 @@ export async function startMember(
     port: opts.port ?? 0,
     transport,
     routes: opts.routes ?? { members: () => [] },
+    tls: opts.serverTls,
   });
-  const url = `http://127.0.0.1:${listener.port}`;
+  const scheme = opts.serverTls === undefined ? "http" : "https";
+  const url = `${scheme}://127.0.0.1:${listener.port}`;
   return {
     id,
     transport,

@@ -152,6 +152,11 @@ export class MvccStore {
     return this.index.size;
   }
 
+  /** True while an `applyBatch` callback runs (replicated state may change only then). */
+  get applying(): boolean {
+    return this.inBatch;
+  }
+
   setLeaseChecker(fn: LeaseExists): void {
     this.leaseExists = fn;
   }

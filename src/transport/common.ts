@@ -37,6 +37,11 @@ export interface PeerTransportOptions {
   onUnreachable?(id: NodeId): void;
   /** Outcome of a MsgSnap, once the receiver acknowledged it or the transfer failed. */
   onSnapshotStatus?(id: NodeId, ok: boolean): void;
+  /** Receiver side: true for ids removed from the cluster, whose requests get 410 Gone. */
+  isRemovedMember?(id: NodeId): boolean;
+  /** Sender side: a peer answered 410 Gone, i.e. this member was removed from the cluster
+   * (etcd stops such a member). */
+  onRemovedFromCluster?(reportedBy: NodeId): void;
   codec?: MessageCodec;
   tls?: PeerClientTls;
   /** Messages waiting for one peer's stream; beyond this they are dropped. */

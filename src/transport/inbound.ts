@@ -33,6 +33,7 @@ export interface InboundContext {
   maxSnapshotBytes: number;
   onMessages(msgs: Message[]): void;
   isStopped(): boolean;
+  isRemoved(id: NodeId): boolean;
   /** Live inbound requests, cancelled when the transport stops. */
   live: Set<() => void>;
 }
@@ -100,6 +101,15 @@ function admit(ctx: InboundContext, req: PeerRequest, res: PeerResponse, from: N
       "remote-peer-cluster-id": clusterId ?? "",
     });
     writeTextError(res, 412, "cluster ID mismatch");
+    return false;
+  }
+  if (ctx.isRemoved(from)) {
+    ctx.stats.streamsRejected++;
+    ctx.logger.warn("rejected a request from a removed member", {
+      "local-member-id": idToHex(ctx.localId),
+      "remote-peer-id": idToHex(from),
+    });
+    writeTextError(res, 410, "removed member");
     return false;
   }
   const to = headerOf(req, HEADER_TO);

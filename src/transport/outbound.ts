@@ -31,6 +31,7 @@ export interface OutboundContext {
   backoffInitialMs: number;
   backoffMaxMs: number;
   reportUnreachable(id: NodeId): void;
+  reportRemoved(by: NodeId): void;
 }
 
 type ConnState = "connecting" | "open" | "waiting" | "stopped";
@@ -244,6 +245,7 @@ export class OutboundPeer {
       reason: body,
     });
     this.fail(session, `peer rejected the stream with status ${status}: ${body}`);
+    if (status === 410) this.ctx.reportRemoved(this.id);
   }
 
   private fail(session: http2.ClientHttp2Session, reason: string): void {

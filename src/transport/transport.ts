@@ -52,6 +52,7 @@ export class PeerTransport {
       backoffInitialMs: opts.backoffInitialMs ?? DEFAULTS.backoffInitialMs,
       backoffMaxMs: opts.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
       reportUnreachable: (id) => this.opts.onUnreachable?.(id),
+      reportRemoved: (by) => this.opts.onRemovedFromCluster?.(by),
     };
     this.inbound = {
       localId: opts.localId,
@@ -63,6 +64,7 @@ export class PeerTransport {
       maxSnapshotBytes: opts.maxSnapshotBytes ?? DEFAULTS.maxSnapshotBytes,
       onMessages: (msgs) => this.opts.onMessages(msgs),
       isStopped: () => this.stopped,
+      isRemoved: (id) => this.opts.isRemovedMember?.(id) ?? false,
       live: new Set(),
     };
   }

@@ -285,6 +285,23 @@ test("a peer that points at the wrong member is rejected", async () => {
   }
 });
 
+test("a removed member is refused and learns it was removed", async () => {
+  const removedBy: bigint[] = [];
+  const a = await startMember(A, { onRemovedFromCluster: (by) => removedBy.push(by) });
+  const b = await startMember(B, { isRemovedMember: (id) => id === A });
+  try {
+    a.transport.addPeer(B, [b.url]);
+    a.transport.send([message(A, B)]);
+    await waitFor("A told it was removed", () => removedBy.length > 0);
+    assert.equal(removedBy[0], B);
+    assert.equal(b.received.length, 0);
+    assert.ok(b.logs.some((l) => l.msg === "rejected a request from a removed member"));
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
 test("a full queue drops messages and reports the peer unreachable", async () => {
   const a = await startMember(A, { maxQueueMessages: 10 });
   const b = await startMember(B);

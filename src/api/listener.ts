@@ -1,0 +1,115 @@
+// The client-port listener: one TCP port serving both gRPC (HTTP/2) and HTTP/1.1, as etcd
+// does. Each connection's first bytes are sniffed: the HTTP/2 client preface goes to the
+// grpc-js server (through its connection injector), anything else to a node:http server.
+import { createServer as createHttpServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { ServerCredentials } from "@grpc/grpc-js";
+import type { Server as GrpcServer } from "@grpc/grpc-js";
+
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ClientListenerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Receives HTTP/2 connections; must not be bound to a port itself. */
+  grpcServer?: GrpcServer;
+  httpHandler: HttpHandler;
+  /** A connection that has not shown which protocol it speaks by then is closed. */
+  sniffTimeoutMs?: number;
+  /** How long open gRPC sessions may finish their calls on close(). */
+  drainGraceMs?: number;
+}
+
+export interface ClientListener {
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SNIFF_TIMEOUT_MS = 10_000;
+
+type Protocol = "grpc" | "http" | undefined;
+
+/** Decides as soon as the bytes seen diverge from, or complete, the HTTP/2 preface. */
+export function sniffProtocol(head: Buffer): Protocol {
+  const n = Math.min(head.length, HTTP2_PREFACE.length);
+  if (head.subarray(0, n).compare(HTTP2_PREFACE, 0, n) !== 0) return "http";
+  return head.length >= HTTP2_PREFACE.length ? "grpc" : undefined;
+}
+
+export async function startClientListener(opts: ClientListenerOptions): Promise<ClientListener> {
+  const sniffTimeoutMs = opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS;
+  const httpServer = createHttpServer(opts.httpHandler);
+  const injector = opts.grpcServer?.createConnectionInjector(ServerCredentials.createInsecure());
+  const sockets = new Set<Socket>();
+
+  const dispatch = (socket: Socket, head: Buffer, protocol: "grpc" | "http") => {
+    // Stop the flow so the sniffed bytes wait in the socket's buffer for their new owner.
+    socket.pause();
+    socket.unshift(head);
+    if (protocol === "grpc") {
+      // The HTTP/2 session reads what is buffered on its next tick, then owns the handle.
+      if (injector) injector.injectConnection(socket);
+      else socket.destroy();
+    } else {
+      httpServer.emit("connection", socket);
+      socket.resume();
+    }
+  };
+
+  const netServer = createNetServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    let head: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), sniffTimeoutMs);
+    timer.unref();
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const protocol = sniffProtocol(head);
+      if (protocol === undefined) return;
+      clearTimeout(timer);
+      socket.removeListener("data", onData);
+      socket.removeListener("error", onEarlyError);
+      dispatch(socket, head, protocol);
+    };
+    const onEarlyError = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.on("data", onData);
+    socket.on("error", onEarlyError);
+    socket.once("end", () => clearTimeout(timer));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    netServer.once("error", reject);
+    netServer.listen(opts.port, opts.host, () => {
+      netServer.removeListener("error", reject);
+      resolve();
+    });
+  });
+  const address = netServer.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      netServer.close(() => resolve());
+      injector?.drain(opts.drainGraceMs ?? 1000);
+      httpServer.closeAllConnections();
+      httpServer.close();
+      // Idle HTTP/2 sessions and half-sniffed connections would keep the port open.
+      setTimeout(() => {
+        injector?.destroy();
+        for (const s of sockets) s.destroy();
+      }, opts.drainGraceMs ?? 1000).unref();
+      if (!injector) for (const s of sockets) s.destroy();
+    });
+    return closing;
+  };
+  return { port: address.port, host: opts.host, close };
+}

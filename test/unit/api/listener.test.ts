@@ -1,0 +1,122 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { connect } from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { sniffProtocol, startClientListener } from "../../../src/api/listener.js";
+
+const echoService: grpc.ServiceDefinition = {
+  echo: {
+    path: "/tsctl.test.Echo/Echo",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  },
+};
+
+function grpcServer(): grpc.Server {
+  const server = new grpc.Server();
+  server.addService(echoService, {
+    echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
+      cb(null, Buffer.concat([Buffer.from("echo:"), call.request])),
+  });
+  return server;
+}
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function grpcEcho(port: number, text: string): Promise<string> {
+  const Client = grpc.makeGenericClientConstructor(echoService, "Echo");
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      "/tsctl.test.Echo/Echo",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(text),
+      (err: grpc.ServiceError | null, res?: Buffer) => {
+        client.close();
+        if (err) reject(err);
+        else resolve(res!.toString());
+      },
+    );
+  });
+}
+
+test("sniffing decides on the first diverging byte or the full preface", () => {
+  assert.equal(sniffProtocol(Buffer.from("G")), "http");
+  assert.equal(sniffProtocol(Buffer.from("PU")), "http");
+  assert.equal(sniffProtocol(Buffer.from("PRI * HTTP/2")), undefined);
+  assert.equal(sniffProtocol(Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")), "grpc");
+});
+
+test("one port answers gRPC and HTTP/1.1", async () => {
+  const listener = await startClientListener({
+    host: "127.0.0.1",
+    port: 0,
+    grpcServer: grpcServer(),
+    httpHandler: (req, res) => res.end(`http:${req.url}`),
+    drainGraceMs: 50,
+  });
+  try {
+    assert.equal(await grpcEcho(listener.port, "hi"), "echo:hi");
+    assert.deepEqual(await httpGet(listener.port, "/version"), {
+      status: 200,
+      body: "http:/version",
+    });
+    const [a, b] = await Promise.all([grpcEcho(listener.port, "x"), httpGet(listener.port, "/y")]);
+    assert.equal(a, "echo:x");
+    assert.equal(b.body, "http:/y");
+  } finally {
+    await listener.close();
+  }
+});
+
+test("a connection that stalls before showing its protocol is closed", async () => {
+  const listener = await startClientListener({
+    host: "127.0.0.1",
+    port: 0,
+    httpHandler: (_req, res) => res.end("x"),
+    sniffTimeoutMs: 50,
+    drainGraceMs: 10,
+  });
+  try {
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(listener.port, "127.0.0.1", () => s.write("PRI * HT"));
+      s.on("close", () => resolve(true));
+      s.on("error", () => undefined);
+    });
+    assert.equal(closed, true);
+  } finally {
+    await listener.close();
+  }
+});
+
+test("close() frees the port even with idle connections open", async () => {
+  const listener = await startClientListener({
+    host: "127.0.0.1",
+    port: 0,
+    grpcServer: grpcServer(),
+    httpHandler: (_req, res) => res.end("x"),
+    drainGraceMs: 20,
+  });
+  const idle = connect(listener.port, "127.0.0.1");
+  idle.on("error", () => undefined);
+  await new Promise((r) => idle.once("connect", r));
+  await listener.close();
+  idle.destroy();
+});

@@ -18,6 +18,8 @@ import { allowMethod, sendBody, sendInternalError, sendV2Error } from "./respond
 import type { V2Deps } from "./types.js";
 
 export const KEYS_PATH = "/v2/keys";
+/** Expiry times are kept within what RFC 3339 (and Date) can show: the end of year 9999. */
+const MAX_EXPIRATION_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export interface ParsedKeyRequest {
   req: V2Request;
@@ -102,7 +104,9 @@ export function parseKeyRequest(
     timeMs: nowMs,
   });
   if (prevExist !== undefined) req.prevExist = prevExist;
-  if (ttlSeconds !== undefined) req.expirationMs = nowMs + ttlSeconds * 1000;
+  if (ttlSeconds !== undefined) {
+    req.expirationMs = Math.min(nowMs + ttlSeconds * 1000, MAX_EXPIRATION_MS);
+  }
   if (req.method === "GET" && req.quorum) req.method = "QGET";
   return { req, noValueOnSuccess };
 }

@@ -197,6 +197,12 @@ test("Go ParseBool spellings are accepted; body params win over the query", asyn
   assert.match(r.body, /"value":"frombody"/);
 });
 
+test("a huge ttl is capped at the end of year 9999", async () => {
+  const r = await put("/huge", { value: "v", ttl: "18446744073709551615" });
+  assert.equal(r.status, 201);
+  assert.match(r.body, /"expiration":"9999-12-31T23:59:59.999Z"/);
+});
+
 test("405 for other methods, 404 for unknown paths, read-only root", async () => {
   const r = await request(srv.url, "PATCH", "/v2/keys/foo");
   assert.equal(r.status, 405);

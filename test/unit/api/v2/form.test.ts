@@ -15,7 +15,7 @@ test("Go ParseBool and ParseUint", () => {
   for (const f of ["0", "f", "F", "FALSE", "false", "False"]) assert.equal(parseGoBool(f), false);
   for (const bad of ["", "yes", "tRUE", " true"]) assert.equal(parseGoBool(bad), undefined);
   assert.equal(parseGoUint("0"), 0);
-  assert.equal(parseGoUint("18446744073709551615"), 18446744073709551615);
+  assert.equal(parseGoUint("18446744073709551615"), 2 ** 64);
   for (const bad of ["", "-1", "+1", "1.5", "0x10", "18446744073709551616"]) {
     assert.equal(parseGoUint(bad), undefined, bad);
   }

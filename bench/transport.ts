@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   );
   let replies = 0;
   let onReply: (() => void) | undefined;
+  let onSnapshot: ((ok: boolean) => void) | undefined;
   const sender = new PeerTransport({
     localId: SENDER,
     clusterId: CLUSTER,
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       replies += msgs.length;
       onReply?.();
     },
+    onSnapshotStatus: (_id, ok) => onSnapshot?.(ok),
   });
   const listener = await startPeerListener({
     host: "127.0.0.1",
@@ -167,6 +169,27 @@ async function main(): Promise<void> {
       `${"heartbeat round trips (1 in flight)".padEnd(34)} ${Math.round(trips / elapsedS)
         .toLocaleString("en-US")
         .padStart(10)} /s` + `    (mean ${((elapsedS * 1e6) / trips).toFixed(0)} µs)`,
+    );
+  }
+
+  // Snapshot transfer: one 64 MiB MsgSnap, timed until the receiver acknowledges it.
+  {
+    const data = Buffer.alloc(64 * 1024 * 1024, 0x5a);
+    const snap: Message = {
+      ...msg(MessageType.Snap, 0),
+      snapshot: {
+        data,
+        metadata: { index: 1, term: 1, confState: { voters: [SENDER, RECEIVER], learners: [] } },
+      },
+    };
+    const t0 = performance.now();
+    const ok = await new Promise<boolean>((resolve) => {
+      onSnapshot = resolve;
+      sender.send([snap]);
+    });
+    const elapsedS = (performance.now() - t0) / 1000;
+    console.log(
+      `${"snapshot, 64 MiB".padEnd(34)} ${(64 / elapsedS).toFixed(0).padStart(10)} MiB/s  (${ok ? "acknowledged" : "FAILED"}, ${elapsedS.toFixed(2)} s)`,
     );
   }
 

@@ -8,7 +8,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { Socket } from "node:net";
 import { CLUSTER_VERSION, ETCD_VERSION } from "../version.js";
-import { HEADER_CLUSTER_ID, PEER_WINDOW_BYTES, idToHex } from "./common.js";
+import { HEADER_CLUSTER_ID, PEER_MAX_FRAME_BYTES, PEER_WINDOW_BYTES, idToHex } from "./common.js";
 import { writeTextError } from "./inbound.js";
 import type { PeerRequest, PeerResponse } from "./inbound.js";
 import { membersJson } from "./members.js";
@@ -79,7 +79,7 @@ export async function startPeerListener(opts: PeerListenerOptions): Promise<Peer
     // The connection-level window is separate from the per-stream setting.
     session.setLocalWindowSize(PEER_WINDOW_BYTES);
   };
-  const settings = { initialWindowSize: PEER_WINDOW_BYTES };
+  const settings = { initialWindowSize: PEER_WINDOW_BYTES, maxFrameSize: PEER_MAX_FRAME_BYTES };
 
   let server: net.Server;
   const handlers: Array<http.Server | http2.Http2Server | http2.Http2SecureServer> = [];

@@ -27,6 +27,11 @@ export interface ClientHttpOptions {
   hostWhitelist?: readonly string[];
   /** True on a TLS listener (no host check there). */
   secure?: boolean;
+  /**
+   * Serve only /metrics and /health (etcd's --listen-metrics-urls listeners); default false
+   * (the client port also serves /version and /debug/vars).
+   */
+  metricsOnly?: boolean;
   logger?: Logger;
 }
 
@@ -47,7 +52,10 @@ export function createClientHttpRouter(opts: ClientHttpOptions): ClientHttpRoute
   const anyOrigin = cors.length === 0 || cors.includes("*");
   const anyHost = hosts.length === 0 || hosts.includes("*");
 
-  exact.set("/version", (req, res) => serveVersion(req, res, opts.clusterVersion()));
+  if (!opts.metricsOnly) {
+    exact.set("/version", (req, res) => serveVersion(req, res, opts.clusterVersion()));
+    exact.set("/debug/vars", serveVars);
+  }
   if (opts.healthProbe) {
     const probe = opts.healthProbe;
     exact.set("/health", (req, res) => void serveHealth(req, res, probe, opts));
@@ -131,6 +139,21 @@ function serveVersion(
   });
   res.writeHead(200, {
     "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Go's expvar page: the command line and memory statistics, as JSON. */
+function serveVars(_req: IncomingMessage, res: ServerResponse): void {
+  const mem = process.memoryUsage();
+  const body =
+    "{\n" +
+    `"cmdline": ${JSON.stringify(process.argv)},\n` +
+    `"memstats": ${JSON.stringify({ HeapAlloc: mem.heapUsed, HeapSys: mem.heapTotal, Sys: mem.rss, External: mem.external })}\n` +
+    "}\n";
+  res.writeHead(200, {
+    "Content-Type": "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(body),
   });
   res.end(body);

@@ -120,3 +120,42 @@ test("close() frees the port even with idle connections open", async () => {
   await listener.close();
   idle.destroy();
 });
+
+test("gRPC works when the preface arrives a few bytes at a time", async () => {
+  const listener = await startClientListener({
+    host: "127.0.0.1",
+    port: 0,
+    grpcServer: grpcServer(),
+    httpHandler: (_req, res) => res.end("x"),
+    drainGraceMs: 20,
+  });
+  // A proxy that forwards the client's first 24 bytes in 3-byte pieces.
+  const { createServer } = await import("node:net");
+  const proxy = createServer((inbound) => {
+    const outbound = connect(listener.port, "127.0.0.1");
+    outbound.setNoDelay(true);
+    let sent = 0;
+    inbound.on("data", (chunk: Buffer) => {
+      let rest = chunk;
+      while (sent < 24 && rest.length > 0) {
+        const piece = rest.subarray(0, 3);
+        outbound.write(piece);
+        sent += piece.length;
+        rest = rest.subarray(piece.length);
+      }
+      if (rest.length > 0) outbound.write(rest);
+    });
+    outbound.pipe(inbound);
+    inbound.on("error", () => outbound.destroy());
+    outbound.on("error", () => inbound.destroy());
+    inbound.on("close", () => outbound.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  try {
+    const port = (proxy.address() as { port: number }).port;
+    assert.equal(await grpcEcho(port, "slow"), "echo:slow");
+  } finally {
+    proxy.close();
+    await listener.close();
+  }
+});

@@ -180,6 +180,21 @@ test("CORS list and host whitelist", async () => {
   );
 });
 
+test("metrics-only router (--listen-metrics-urls) and /debug/vars", async () => {
+  await withRouter(
+    { metricsOnly: true, metrics: createServerMetrics({ processMetrics: false }) },
+    async (port) => {
+      assert.equal((await call(port, "GET", "/version")).status, 404);
+      assert.equal((await call(port, "GET", "/metrics")).status, 200);
+    },
+  );
+  await withRouter({}, async (port) => {
+    const vars = await call(port, "GET", "/debug/vars");
+    assert.equal(vars.status, 200);
+    assert.ok(Array.isArray((JSON.parse(vars.body) as { cmdline: unknown }).cmdline));
+  });
+});
+
 test("/metrics: Prometheus text with etcd's names", async () => {
   const metrics = createServerMetrics();
   metrics.setServerId("8e9e05c52164694d");

@@ -31,3 +31,17 @@ export type {
   WatchHubOptions,
 } from "./watchable.js";
 export { EtcdError, Errors, etcdError, isEtcdError } from "./errors.js";
+export {
+  DEFAULT_QUOTA_BACKEND_BYTES,
+  MAX_QUOTA_BACKEND_BYTES,
+  KV_OVERHEAD_BYTES,
+  LEASE_OVERHEAD_BYTES,
+  effectiveQuotaBytes,
+  putCostBytes,
+  txnCostBytes,
+  requestCostBytes,
+  exceedsQuota,
+} from "./quota.js";
+export type { QuotaRequest } from "./quota.js";
+export { AutoCompactor, REVISION_CHECK_INTERVAL_MS } from "./auto-compactor.js";
+export type { AutoCompactionMode, AutoCompactorOptions } from "./auto-compactor.js";

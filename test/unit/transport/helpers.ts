@@ -42,6 +42,7 @@ export async function startMember(
   const logs: LogLine[] = [];
   const transport = new PeerTransport({
     backoffInitialMs: 20,
+    dialTimeoutMs: 5000,
     backoffMaxMs: 200,
     ...opts,
     localId: id,
@@ -97,7 +98,11 @@ export function message(from: NodeId, to: NodeId, fields: Partial<Message> = {})
   };
 }
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  what: string,
+  cond: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

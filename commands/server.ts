@@ -74,11 +74,8 @@ function failStart(logger: Logger, message: string): never {
   process.exit(1);
 }
 
-/**
- * The member lives in src/server (the lead's module). Until it exports startMember this
- * command stops here with a clear message.
- */
+/** The member module is loaded lazily: it is heavy, and `tsctl server --help` needs none of it. */
 async function loadStartMember(): Promise<StartMember> {
-  process.stderr.write("tsctl server: member not available in this build\n");
-  process.exit(1);
+  const { startMember } = await import("../src/server/index.js");
+  return startMember;
 }

@@ -1,0 +1,162 @@
+// Starts a member from a validated ServerConfig: data dir, raft member, state machine, peer
+// transport and listeners, the v3 gRPC services and HTTP endpoints on the client URLs.
+import * as grpc from "@grpc/grpc-js";
+import * as pb from "../proto/index.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { DEFAULT_QUOTA_BACKEND_BYTES } from "../config/server-config.js";
+import { parseInitialCluster } from "../config/initial-cluster.js";
+import type { Logger } from "../log/logger.js";
+import {
+  PeerTransport,
+  startPeerListener,
+  fetchClusterMembers,
+  type PeerListener,
+} from "../transport/index.js";
+import { startClientListener, type ClientListener } from "../api/listener.js";
+import { kvService, clusterService, maintenanceService } from "../api/grpc/services.js";
+import { watchService } from "../api/grpc/watch.js";
+import { leaseService } from "../api/grpc/lease.js";
+import { createClientHttpHandler } from "./http.js";
+import { Member } from "./member.js";
+import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
+import { KvStateMachine } from "./kv-state-machine.js";
+import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-config.js";
+
+export interface RunningMember {
+  readonly member: Member;
+  readonly server: EtcdServer;
+  /** Bound client ports, in --listen-client-urls order. */
+  readonly clientPorts: number[];
+  readonly peerPorts: number[];
+  stop(): Promise<void>;
+}
+
+export function toMemberConfig(cfg: ServerConfig): MemberConfig {
+  return {
+    name: cfg.name,
+    dataDir: cfg.dataDir,
+    walDir: cfg.walDir === "" ? undefined : cfg.walDir,
+    snapshotCount: cfg.snapshotCount,
+    snapshotCatchUpEntries: DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES,
+    heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+    electionTimeoutMs: cfg.electionTimeoutMs,
+    initialCluster: parseInitialCluster(cfg.initialCluster),
+    initialClusterToken: cfg.initialClusterToken,
+    initialClusterState: cfg.initialClusterState,
+    initialAdvertisePeerUrls: cfg.initialAdvertisePeerUrls,
+    advertiseClientUrls: cfg.advertiseClientUrls,
+    listenClientUrls: cfg.listenClientUrls,
+    listenPeerUrls: cfg.listenPeerUrls,
+    maxRequestBytes: cfg.maxRequestBytes,
+    maxTxnOps: cfg.maxTxnOps,
+    quotaBackendBytes:
+      cfg.quotaBackendBytes === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : cfg.quotaBackendBytes,
+    preVote: cfg.preVote,
+    strictReconfigCheck: cfg.strictReconfigCheck,
+    maxSnapshots: cfg.maxSnapshots,
+    maxWals: cfg.maxWals,
+    enableV2: cfg.enableV2,
+    autoCompactionMode: cfg.autoCompactionMode,
+    autoCompactionRetention: cfg.autoCompactionRetention,
+  };
+}
+
+function hostPort(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  return { host, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)) };
+}
+
+export async function startMember(cfg: ServerConfig, logger: Logger): Promise<RunningMember> {
+  const mcfg = toMemberConfig(cfg);
+  const peerListeners: PeerListener[] = [];
+  const clientListeners: ClientListener[] = [];
+  let transport: PeerTransport | undefined;
+
+  const member = await Member.start(mcfg, logger, {
+    openStateMachine: (dbPath) => KvStateMachine.open(dbPath, mcfg, logger),
+    createTransport: (localId, clusterId, handlers) => {
+      transport = new PeerTransport({
+        localId,
+        clusterId,
+        logger: logger.child("rafthttp"),
+        onMessages: handlers.onMessages,
+        onUnreachable: handlers.onUnreachable,
+        onSnapshotStatus: handlers.onSnapshotStatus,
+      });
+      return transport;
+    },
+    fetchExistingCluster: async () => {
+      const peers = [...mcfg.initialCluster.values()]
+        .flat()
+        .filter((u) => !mcfg.initialAdvertisePeerUrls.includes(u));
+      const fetched = await fetchClusterMembers(peers, 5000);
+      return {
+        clusterId: fetched.clusterId,
+        members: fetched.members.map((m) => ({ ...m, isLearner: m.isLearner ?? false })),
+      };
+    },
+  });
+  const kv = member.state as KvStateMachine;
+  const server = new EtcdServer(member, kv);
+  kv.attach(member);
+
+  for (const url of mcfg.listenPeerUrls) {
+    const { host, port } = hostPort(url);
+    peerListeners.push(
+      await startPeerListener({
+        host,
+        port,
+        transport: transport!,
+        routes: {
+          members: () => member.cluster.list(),
+          promote: async (id) => {
+            await server.memberPromote({ ID: id });
+            return member.cluster.list();
+          },
+        },
+        logger,
+      }),
+    );
+  }
+
+  const grpcServer = new grpc.Server({
+    "grpc.max_receive_message_length": mcfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    "grpc.max_send_message_length": 2 ** 31 - 1,
+    "grpc.max_concurrent_streams": Math.min(cfg.maxConcurrentStreams, 2 ** 31 - 1),
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  grpcServer.addService(pb.KVService, kvService(server));
+  grpcServer.addService(
+    pb.WatchService,
+    watchService(server, cfg.experimentalWatchProgressNotifyIntervalMs),
+  );
+  grpcServer.addService(pb.LeaseService, leaseService(server));
+  grpcServer.addService(pb.ClusterService, clusterService(server));
+  grpcServer.addService(pb.MaintenanceService, maintenanceService(server));
+  const httpHandler = createClientHttpHandler(server, mcfg);
+
+  for (const url of mcfg.listenClientUrls) {
+    const { host, port } = hostPort(url);
+    clientListeners.push(await startClientListener({ host, port, grpcServer, httpHandler }));
+  }
+  // Tell the cluster our name and client URLs (etcd publishes member attributes after start).
+  void kv.publishAttributes(member, mcfg.name, mcfg.advertiseClientUrls);
+  logger.info("serving client traffic", { urls: mcfg.listenClientUrls });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    member,
+    server,
+    clientPorts: clientListeners.map((l) => l.port),
+    peerPorts: peerListeners.map((l) => l.port),
+    stop() {
+      stopping ??= (async () => {
+        await member.stop();
+        grpcServer.forceShutdown();
+        await Promise.all([...clientListeners, ...peerListeners].map((l) => l.close()));
+      })();
+      return stopping;
+    },
+  };
+}

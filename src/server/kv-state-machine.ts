@@ -1,0 +1,275 @@
+// The v3 state machine the member applies entries to: the MVCC store, alarms (kept in the
+// store's SQLite database so they change atomically with the applied index), leases and
+// member attributes. One SQLite transaction per apply batch.
+import * as pb from "../proto/index.js";
+import { MvccStore } from "../mvcc/store.js";
+import type { WriteTxn } from "../mvcc/store.js";
+import type { WatchCallback, WatchHandle, WatchRequest } from "../mvcc/watchable.js";
+import type { TxnRequest, TxnResult } from "../mvcc/types.js";
+import { etcdError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { Member } from "./member.js";
+import type { MemberConfig } from "./member-config.js";
+import { RequestKind, type Envelope } from "./envelope.js";
+import { deleteRangeFromPb, putFromPb, txnFromPb } from "./convert.js";
+import type { ApplyResult, MemberHooks, StateMachine } from "./state-machine.js";
+import type { SnapshotState } from "./snapshot-data.js";
+import { LeaseManager } from "./lease-manager.js";
+
+export interface AlarmRecord {
+  memberId: bigint;
+  alarm: pb.AlarmType;
+}
+
+function txnWrites(t: TxnRequest): boolean {
+  const ops = [...(t.success ?? []), ...(t.failure ?? [])];
+  return ops.some(
+    (op) =>
+      op.requestPut !== undefined || (op.requestTxn !== undefined && txnWrites(op.requestTxn)),
+  );
+}
+
+export class KvStateMachine implements StateMachine {
+  private alarmList: AlarmRecord[] = [];
+  private member: Member | undefined;
+  readonly leases: LeaseManager;
+
+  private constructor(
+    public store: MvccStore,
+    private readonly cfg: MemberConfig,
+    private readonly logger: Logger,
+  ) {
+    this.initTables();
+    this.leases = new LeaseManager(this, cfg, logger);
+  }
+
+  static open(dbPath: string, cfg: MemberConfig, logger: Logger): KvStateMachine {
+    const store = MvccStore.open(dbPath, {
+      logger: logger.child("mvcc"),
+      maxTxnOps: cfg.maxTxnOps,
+    });
+    return new KvStateMachine(store, cfg, logger);
+  }
+
+  attach(member: Member): void {
+    this.member = member;
+  }
+
+  private initTables(): void {
+    this.store.db.exec(
+      "CREATE TABLE IF NOT EXISTS alarm (member_id TEXT NOT NULL, alarm INTEGER NOT NULL, PRIMARY KEY (member_id, alarm))",
+    );
+    this.alarmList = (
+      this.store.db
+        .prepare("SELECT member_id, alarm FROM alarm ORDER BY member_id, alarm")
+        .all() as Array<{ member_id: string; alarm: number }>
+    ).map((r) => ({ memberId: BigInt(r.member_id), alarm: r.alarm as pb.AlarmType }));
+  }
+
+  alarms(): AlarmRecord[] {
+    return this.alarmList;
+  }
+
+  hasAlarm(alarm: pb.AlarmType): boolean {
+    return this.alarmList.some((a) => a.alarm === alarm);
+  }
+
+  consistentIndex(): number {
+    return this.store.consistentIndex();
+  }
+
+  watch(req: WatchRequest, cb: WatchCallback): WatchHandle {
+    return this.store.watch(req, cb);
+  }
+
+  readOnlyTxn(t: TxnRequest): TxnResult {
+    return this.store.readTxn(t);
+  }
+
+  /** Whether a write of this kind must be refused because the backend is over its quota. */
+  exceedsQuota(extraBytes: number): boolean {
+    return this.store.dbSizeBytes() + extraBytes >= this.cfg.quotaBackendBytes;
+  }
+
+  applyBatch(
+    entries: Array<{ index: number; env: Envelope | undefined }>,
+    onOther: (index: number) => void,
+  ): ApplyResult[] {
+    const results: ApplyResult[] = [];
+    const last = entries[entries.length - 1]!.index;
+    const skipBelow = this.store.consistentIndex();
+    this.store.applyBatch(Math.max(last, skipBelow), (w) => {
+      for (const { index, env } of entries) {
+        if (env === undefined) {
+          onOther(index);
+          results.push({ revision: w.currentRevision });
+          continue;
+        }
+        if (index <= skipBelow) {
+          // Already in the database (replay after restart): only in-memory effects.
+          this.applyMemoryOnly(env);
+          results.push({ revision: w.currentRevision });
+          continue;
+        }
+        try {
+          results.push(this.applyOne(w, env));
+        } catch (err) {
+          results.push({ revision: w.currentRevision, error: err as Error });
+        }
+      }
+    });
+    return results;
+  }
+
+  private applyMemoryOnly(env: Envelope): void {
+    if (env.kind === RequestKind.MemberAttributes) this.applyMemberAttributes(env.payload);
+  }
+
+  private applyOne(w: WriteTxn, env: Envelope): ApplyResult {
+    switch (env.kind) {
+      case RequestKind.Put: {
+        if (this.hasAlarm(pb.AlarmType.NOSPACE)) throw etcdError("NoSpace");
+        const r = w.put(putFromPb(pb.PutRequest.decode(env.payload)));
+        return { revision: r.revision, response: r };
+      }
+      case RequestKind.DeleteRange: {
+        const r = w.deleteRange(deleteRangeFromPb(pb.DeleteRangeRequest.decode(env.payload)));
+        return { revision: r.revision, response: r };
+      }
+      case RequestKind.Txn: {
+        const t = txnFromPb(pb.TxnRequest.decode(env.payload));
+        if (this.hasAlarm(pb.AlarmType.NOSPACE) && txnWrites(t)) throw etcdError("NoSpace");
+        const r = w.txn(t);
+        return { revision: r.revision || w.currentRevision, response: r };
+      }
+      case RequestKind.Compaction: {
+        const req = pb.CompactionRequest.decode(env.payload);
+        const r = w.compact(Number(req.revision));
+        return { revision: r.revision, response: r };
+      }
+      case RequestKind.Alarm:
+        return {
+          revision: w.currentRevision,
+          response: this.applyAlarm(pb.AlarmRequest.decode(env.payload)),
+        };
+      case RequestKind.MemberAttributes:
+        this.applyMemberAttributes(env.payload);
+        return { revision: w.currentRevision };
+      case RequestKind.LeaseGrant:
+      case RequestKind.LeaseRevoke:
+      case RequestKind.LeaseCheckpoint:
+        if (env.kind === RequestKind.LeaseGrant && this.hasAlarm(pb.AlarmType.NOSPACE))
+          throw etcdError("NoSpace");
+        return this.leases.apply(w, env);
+      case RequestKind.Noop:
+        return { revision: w.currentRevision };
+      default:
+        throw new Error(`unsupported request kind ${env.kind} in committed entry`);
+    }
+  }
+
+  private applyAlarm(req: pb.AlarmRequest): pb.AlarmMember[] {
+    const stmtAdd = this.store.db.prepare(
+      "INSERT OR IGNORE INTO alarm (member_id, alarm) VALUES (?, ?)",
+    );
+    const stmtDel = this.store.db.prepare("DELETE FROM alarm WHERE member_id = ? AND alarm = ?");
+    const rec = { memberId: req.memberID, alarm: req.alarm };
+    if (req.action === pb.AlarmRequest_AlarmAction.ACTIVATE) {
+      if (req.alarm === pb.AlarmType.NONE) return [];
+      if (!this.alarmList.some((a) => a.memberId === rec.memberId && a.alarm === rec.alarm)) {
+        stmtAdd.run(rec.memberId.toString(), rec.alarm);
+        this.alarmList = [...this.alarmList, rec];
+        this.logger.warn("alarm raised", {
+          alarm: pb.AlarmType[rec.alarm],
+          "member-id": rec.memberId.toString(16),
+        });
+      }
+      return [{ memberID: rec.memberId, alarm: rec.alarm }];
+    }
+    if (req.action === pb.AlarmRequest_AlarmAction.DEACTIVATE) {
+      const found = this.alarmList.filter(
+        (a) =>
+          a.memberId === rec.memberId && (rec.alarm === pb.AlarmType.NONE || a.alarm === rec.alarm),
+      );
+      for (const a of found) stmtDel.run(a.memberId.toString(), a.alarm);
+      this.alarmList = this.alarmList.filter((a) => !found.includes(a));
+      return found.map((a) => ({ memberID: a.memberId, alarm: a.alarm }));
+    }
+    return [];
+  }
+
+  private applyMemberAttributes(payload: Uint8Array): void {
+    const attrs = JSON.parse(Buffer.from(payload).toString("utf8")) as {
+      id: string;
+      name: string;
+      clientURLs: string[];
+    };
+    this.member?.cluster.setAttributes(BigInt(attrs.id), attrs.name, attrs.clientURLs);
+  }
+
+  /** Publishes this member's name and client URLs through raft, retrying until it is applied. */
+  async publishAttributes(member: Member, name: string, clientURLs: string[]): Promise<void> {
+    const payload = Buffer.from(JSON.stringify({ id: member.id.toString(), name, clientURLs }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await member.propose(RequestKind.MemberAttributes, payload);
+        return;
+      } catch (err) {
+        if ((err as Error).message === "etcdserver: server stopped") return;
+        if (attempt % 10 === 0)
+          this.logger.warn("failed to publish member attributes; retrying", {
+            error: (err as Error).message,
+          });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  restoreFrom(db: Uint8Array): StateMachine {
+    const path = this.store.file;
+    this.store.close();
+    this.store = MvccStore.restoreFrom(Buffer.from(db.buffer, db.byteOffset, db.byteLength), path, {
+      logger: this.logger.child("mvcc"),
+      maxTxnOps: this.cfg.maxTxnOps,
+    });
+    this.initTables();
+    this.leases.reload();
+    return this;
+  }
+
+  replaceWith(db: Uint8Array): void {
+    this.restoreFrom(db);
+  }
+
+  auxiliaryState(): Omit<SnapshotState, "cluster"> {
+    return {};
+  }
+
+  restoreAuxiliary(_state: SnapshotState): void {}
+
+  databaseBytes(): Uint8Array {
+    return this.store.snapshotBytes();
+  }
+
+  /** The database for `snapshot save`: a consistent copy of the SQLite file. */
+  snapshotDatabase(): Uint8Array {
+    return this.store.snapshotBytes();
+  }
+
+  syncToDisk(): void {
+    this.store.db.pragma("wal_checkpoint(FULL)");
+  }
+
+  onTick(member: MemberHooks): void {
+    this.leases.onTick(member);
+  }
+
+  onLeadershipChange(isLeader: boolean, member: MemberHooks): void {
+    this.leases.onLeadershipChange(isLeader, member);
+  }
+
+  close(): void {
+    this.leases.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,797 @@
+// One etcd member: the raft node, its WAL and snapshots, the applied state machine and the
+// peer transport, driven by a single Ready loop on the event loop. Client-facing services
+// call propose()/linearizableRead() and get answers after their entry is applied.
+import { mkdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  RawNode,
+  MemoryStorage,
+  ErrProposalDropped,
+  encodeConfChange,
+  decodeConfChange,
+  type Ready,
+  type SoftState,
+} from "../raft/index.js";
+import {
+  ConfChangeType,
+  EntryType,
+  MessageType,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type Snapshot,
+} from "../raft/types.js";
+import { Wal } from "../wal/index.js";
+import { Snapshotter } from "../snap/index.js";
+import { PeerTransport } from "../transport/index.js";
+import { ClusterMembership, type MemberInfo } from "../membership/cluster.js";
+import { computeClusterId, computeMemberId } from "../membership/ids.js";
+import type { Logger } from "../log/logger.js";
+import { EtcdError, GrpcCode, etcdError } from "../errors.js";
+import { WaitRegistry } from "./wait.js";
+import { ReadIndexBatcher } from "./read-index.js";
+import { decodeEnvelope, encodeEnvelope, RequestKind } from "./envelope.js";
+import { decodeSnapshotData, encodeSnapshotData } from "./snapshot-data.js";
+import type { MemberConfig } from "./member-config.js";
+import type { StateMachine, ApplyResult } from "./state-machine.js";
+
+/** WAL metadata: who this member is and which cluster it belongs to. */
+function encodeWalMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64BE(memberId, 0);
+  b.writeBigUInt64BE(clusterId, 8);
+  return b;
+}
+
+function decodeWalMetadata(bytes: Uint8Array): { memberId: bigint; clusterId: bigint } {
+  if (bytes.length !== 16) throw new Error(`corrupt WAL metadata (${bytes.length} bytes)`);
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { memberId: b.readBigUInt64BE(0), clusterId: b.readBigUInt64BE(8) };
+}
+
+/** The leader's lease on its own clock for proposals (no waiting for a leader forever). */
+function requestTimeoutMs(cfg: MemberConfig): number {
+  return 5000 + 2 * cfg.electionTimeoutMs;
+}
+
+interface ProposeOptions {
+  /** Reject with this error instead of waiting when there is no leader. */
+  failFastWithoutLeader?: boolean;
+}
+
+export class Member {
+  readonly id: bigint;
+  readonly clusterId: bigint;
+  readonly cluster: ClusterMembership;
+  readonly raftStorage: MemoryStorage;
+  private readonly raft: RawNode;
+  private readonly waits = new WaitRegistry<ApplyResult>();
+  private readonly readIndex: ReadIndexBatcher;
+  private readonly appliedWaiters: Array<{ index: number; resolve(): void }> = [];
+  private readonly leaderWaiters: Array<() => void> = [];
+  private tickTimer: NodeJS.Timeout | undefined;
+  private readyScheduled = false;
+  private readyRunning = false;
+  private stopped = false;
+  private softState: SoftState;
+  private hardState: HardState;
+  private confState: ConfState;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private leaderChangedCount = 0;
+  /** Resolvers of in-flight conf-change proposals, keyed by ConfChange.id. */
+  private readonly confChangeWaiters = new Map<bigint, (members: MemberInfo[]) => void>();
+  private nextConfChangeId = 1n;
+
+  private constructor(
+    readonly cfg: MemberConfig,
+    readonly logger: Logger,
+    readonly wal: Wal,
+    readonly snapshotter: Snapshotter,
+    readonly state: StateMachine,
+    readonly transport: PeerTransport,
+    init: {
+      id: bigint;
+      clusterId: bigint;
+      cluster: ClusterMembership;
+      storage: MemoryStorage;
+      applied: number;
+      snapshotIndex: number;
+      confState: ConfState;
+      hardState: HardState;
+    },
+  ) {
+    this.id = init.id;
+    this.clusterId = init.clusterId;
+    this.cluster = init.cluster;
+    this.raftStorage = init.storage;
+    this.appliedIndex = init.applied;
+    this.snapshotIndex = init.snapshotIndex;
+    this.confState = init.confState;
+    this.hardState = init.hardState;
+    const electionTick = Math.max(1, Math.round(cfg.electionTimeoutMs / cfg.heartbeatIntervalMs));
+    this.raft = new RawNode({
+      id: this.id,
+      electionTick,
+      heartbeatTick: 1,
+      storage: init.storage,
+      applied: init.applied,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 4096 / 8,
+      preVote: cfg.preVote,
+      checkQuorum: true,
+      readOnlyOption: "safe",
+      random: Math.random,
+      logger: {
+        info: (msg) => logger.info(msg),
+        warn: (msg) => logger.warn(msg),
+      },
+    });
+    this.softState = this.raft.status().softState;
+    this.readIndex = new ReadIndexBatcher(
+      {
+        requestReadIndex: (ctx) => {
+          this.raft.readIndex(ctx);
+          this.scheduleReady();
+        },
+        waitApplied: (index) => this.waitApplied(index),
+      },
+      cfg.electionTimeoutMs,
+    );
+    for (const m of this.cluster.list()) {
+      if (m.id !== this.id) this.transport.addPeer(m.id, m.peerURLs);
+    }
+  }
+
+  /**
+   * Opens (or creates) the member's data dir and starts raft: a new member of a new cluster
+   * bootstraps from --initial-cluster; a restarted member replays its snapshot and WAL.
+   */
+  static async start(
+    cfg: MemberConfig,
+    logger: Logger,
+    deps: {
+      openStateMachine(dbPath: string): StateMachine;
+      createTransport(
+        localId: bigint,
+        clusterId: bigint,
+        handlers: TransportHandlers,
+      ): PeerTransport;
+      /** For --initial-cluster-state existing: the cluster as the running members see it. */
+      fetchExistingCluster?(): Promise<{ clusterId: bigint; members: MemberInfo[] }>;
+    },
+  ): Promise<Member> {
+    const memberDir = join(cfg.dataDir, "member");
+    const walDir = cfg.walDir ?? join(memberDir, "wal");
+    const snapDir = join(memberDir, "snap");
+    mkdirSync(snapDir, { recursive: true });
+    const snapshotter = new Snapshotter(snapDir, { maxSnapshots: cfg.maxSnapshots });
+    const handlers = new TransportHandlers();
+    const storage = new MemoryStorage();
+
+    let id: bigint;
+    let clusterId: bigint;
+    let cluster: ClusterMembership;
+    let wal: Wal;
+    let applied = 0;
+    let snapshotIndex = 0;
+    let confState: ConfState = { voters: [], learners: [] };
+    let hardState: HardState = { term: 0, vote: 0n, commit: 0 };
+    let state: StateMachine;
+
+    if (Wal.exists(walDir)) {
+      const snapshot = await snapshotter.loadNewestAvailable();
+      const opened = await Wal.open(walDir, {
+        logger,
+        fromSnapshot: snapshot
+          ? { index: snapshot.metadata.index, term: snapshot.metadata.term }
+          : undefined,
+      });
+      wal = opened.wal;
+      ({ memberId: id, clusterId } = decodeWalMetadata(opened.metadata));
+      logger.info("restarting member", {
+        "member-id": id.toString(16),
+        "cluster-id": clusterId.toString(16),
+      });
+      state = deps.openStateMachine(join(snapDir, "db"));
+      cluster = new ClusterMembership(clusterId);
+      if (snapshot) {
+        const decoded = decodeSnapshotData(snapshot.data);
+        cluster = ClusterMembership.fromJSON(
+          decoded.state.cluster as Parameters<typeof ClusterMembership.fromJSON>[0],
+        );
+        if (state.consistentIndex() < snapshot.metadata.index) {
+          if (!decoded.db) {
+            throw new Error(
+              `data dir ${cfg.dataDir}: the KV database (consistent index ${state.consistentIndex()}) is behind snapshot ${snapshot.metadata.index}, which carries no database to restore from`,
+            );
+          }
+          state = state.restoreFrom(decoded.db);
+        }
+        state.restoreAuxiliary(decoded.state);
+        storage.applySnapshot(snapshot);
+        applied = snapshot.metadata.index;
+        snapshotIndex = snapshot.metadata.index;
+        confState = snapshot.metadata.confState;
+      }
+      storage.setHardState(opened.hardState);
+      storage.append(opened.entries);
+      hardState = opened.hardState;
+    } else {
+      state = deps.openStateMachine(join(snapDir, "db"));
+      if (cfg.initialClusterState === "existing") {
+        if (!deps.fetchExistingCluster)
+          throw new Error("joining an existing cluster needs its peer URLs");
+        const existing = await deps.fetchExistingCluster();
+        clusterId = existing.clusterId;
+        const self = existing.members.find(
+          (m) =>
+            m.peerURLs.slice().sort().join(",") ===
+            cfg.initialAdvertisePeerUrls.slice().sort().join(","),
+        );
+        if (!self) {
+          throw new EtcdError(
+            GrpcCode.NOT_FOUND,
+            `error validating peerURLs {ClusterID:${clusterId.toString(16)} Members:[...] RemovedMemberIDs:[]}: member count is unequal`,
+          );
+        }
+        id = self.id;
+        cluster = new ClusterMembership(clusterId);
+        for (const m of existing.members) cluster.add(m);
+        // A joining member starts with an empty log; the leader sends it a snapshot.
+      } else {
+        const members: MemberInfo[] = [...cfg.initialCluster.entries()].map(([name, urls]) => ({
+          id: computeMemberId(urls, cfg.initialClusterToken),
+          name,
+          peerURLs: urls,
+          clientURLs: [],
+          isLearner: false,
+        }));
+        id = computeMemberId(cfg.initialAdvertisePeerUrls, cfg.initialClusterToken);
+        clusterId = computeClusterId(members.map((m) => m.id));
+        cluster = new ClusterMembership(clusterId);
+        for (const m of members) cluster.add(m);
+        // Every member of a new cluster starts from the same synthetic snapshot at index 1,
+        // holding the initial membership, so their logs agree from the first entry on.
+        confState = { voters: members.map((m) => m.id), learners: [] };
+        const boot: Snapshot = {
+          data: encodeSnapshotData({ cluster: cluster.toJSON(), ...state.auxiliaryState() }),
+          metadata: { confState, index: 1, term: 1 },
+        };
+        await snapshotter.save(boot);
+        storage.applySnapshot(boot);
+        applied = 1;
+        snapshotIndex = 1;
+        hardState = { term: 1, vote: 0n, commit: 1 };
+        storage.setHardState(hardState);
+      }
+      logger.info("starting new member", {
+        "member-id": id.toString(16),
+        "cluster-id": clusterId.toString(16),
+      });
+      wal = await Wal.create(walDir, encodeWalMetadata(id, clusterId));
+      if (snapshotIndex > 0) {
+        await wal.saveSnapshot({ index: snapshotIndex, term: 1 });
+        await wal.save(hardState, []);
+      }
+    }
+    if (!existsSync(memberDir)) mkdirSync(memberDir, { recursive: true });
+
+    const transport = deps.createTransport(id, clusterId, handlers);
+    const member = new Member(cfg, logger, wal, snapshotter, state, transport, {
+      id,
+      clusterId,
+      cluster,
+      storage,
+      applied,
+      snapshotIndex,
+      confState,
+      hardState,
+    });
+    handlers.bind(member);
+    member.startTicking();
+    return member;
+  }
+
+  // ---- client-facing API ---------------------------------------------------------------
+
+  get leaderId(): bigint {
+    return this.softState.lead;
+  }
+
+  get isLeader(): boolean {
+    return this.softState.raftState === "leader";
+  }
+
+  get term(): number {
+    return this.hardState.term;
+  }
+
+  get raftIndex(): number {
+    return this.raftStorage.lastIndex();
+  }
+
+  get committedIndex(): number {
+    return this.hardState.commit;
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  get isLearner(): boolean {
+    return this.cluster.get(this.id)?.isLearner ?? false;
+  }
+
+  get leaderChanges(): number {
+    return this.leaderChangedCount;
+  }
+
+  /**
+   * Proposes a request and resolves with its apply result on this member. Rejects with
+   * etcd's timeout error if it is not applied in time.
+   */
+  async propose(
+    kind: RequestKind,
+    payload: Uint8Array,
+    opts: ProposeOptions = {},
+  ): Promise<ApplyResult> {
+    this.assertRunning();
+    if (opts.failFastWithoutLeader && this.leaderId === 0n) throw etcdError("NoLeader");
+    const { seq, promise } = this.waits.register();
+    const data = encodeEnvelope({ proposer: this.id, seq, kind, nowMs: Date.now(), payload });
+    const deadline = Date.now() + requestTimeoutMs(this.cfg);
+    const timer = setTimeout(() => {
+      this.waits.fail(seq, etcdError("Timeout"));
+    }, requestTimeoutMs(this.cfg));
+    try {
+      await this.proposeUntilAccepted(data, deadline);
+      return await promise;
+    } catch (err) {
+      this.waits.fail(seq, err as Error);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Proposes a conf change and resolves with the membership after it is applied. */
+  async proposeConfChange(type: ConfChangeType, member: MemberInfo): Promise<MemberInfo[]> {
+    this.assertRunning();
+    const ccId = ((this.id & 0xffffn) << 48n) | this.nextConfChangeId++;
+    const cc: ConfChange = {
+      id: ccId,
+      type,
+      nodeId: member.id,
+      context: Buffer.from(JSON.stringify({ ...member, id: member.id.toString() })),
+    };
+    const applied = new Promise<MemberInfo[]>((resolve) =>
+      this.confChangeWaiters.set(ccId, resolve),
+    );
+    const deadline = Date.now() + requestTimeoutMs(this.cfg);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(etcdError("Timeout")), requestTimeoutMs(this.cfg));
+    });
+    try {
+      await this.retryUntilAccepted(() => this.raft.proposeConfChange(cc), deadline);
+      return await Promise.race([applied, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.confChangeWaiters.delete(ccId);
+    }
+  }
+
+  /** Resolves when a read started now can be served from local state linearizably. */
+  linearizableRead(): Promise<void> {
+    this.assertRunning();
+    return this.readIndex.barrier();
+  }
+
+  /** Leadership transfer: resolves once `transferee` is leader, or times out. */
+  async moveLeader(transferee: bigint): Promise<void> {
+    if (!this.isLeader) throw etcdError("NotLeader");
+    const target = this.cluster.get(transferee);
+    if (!target || target.isLearner) throw etcdError("BadLeaderTransferee");
+    this.raft.transferLeader(transferee);
+    this.scheduleReady();
+    const deadline = Date.now() + requestTimeoutMs(this.cfg);
+    while (this.leaderId !== transferee) {
+      if (Date.now() > deadline)
+        throw new EtcdError(
+          GrpcCode.UNAVAILABLE,
+          "etcdserver: request timed out, leader transfer took too long",
+        );
+      await new Promise((r) => setTimeout(r, this.cfg.heartbeatIntervalMs));
+    }
+  }
+
+  /** Resolves once this member sees a leader (or after timeoutMs, with false). */
+  waitLeader(timeoutMs: number): Promise<boolean> {
+    if (this.leaderId !== 0n) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.leaderId !== 0n), timeoutMs);
+      this.leaderWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops the member: the leader first hands leadership to a caught-up voter. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    if (this.isLeader && this.cluster.voters().length > 1) {
+      const status = this.raft.status();
+      let best: bigint | undefined;
+      let bestMatch = -1;
+      for (const [peer, pr] of status.progress ?? []) {
+        if (peer === this.id || pr.isLearner || !pr.recentActive) continue;
+        if (pr.match > bestMatch) {
+          best = peer;
+          bestMatch = pr.match;
+        }
+      }
+      if (best !== undefined) {
+        try {
+          await Promise.race([
+            this.moveLeader(best),
+            new Promise((r) => setTimeout(r, this.cfg.electionTimeoutMs * 2)),
+          ]);
+        } catch (err) {
+          this.logger.warn("leadership transfer before stop failed", {
+            error: (err as Error).message,
+          });
+        }
+      }
+    }
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    const err = etcdError("Stopped");
+    this.waits.failAll(err);
+    this.readIndex.failAll(err);
+    await this.transport.stop();
+    // Let an in-flight Ready finish its fsync before closing files.
+    while (this.readyRunning) await new Promise((r) => setTimeout(r, 5));
+    await this.wal.close();
+    this.state.close();
+  }
+
+  // ---- raft plumbing -------------------------------------------------------------------
+
+  /** Messages from peers. */
+  receive(msgs: Message[]): void {
+    if (this.stopped) return;
+    for (const m of msgs) {
+      if (this.cluster.isRemoved(m.from)) continue;
+      try {
+        this.raft.step(m);
+      } catch (err) {
+        this.logger.debug("dropped raft message", {
+          type: MessageType[m.type],
+          error: (err as Error).message,
+        });
+      }
+    }
+    this.scheduleReady();
+  }
+
+  reportUnreachable(id: bigint): void {
+    if (this.stopped) return;
+    this.raft.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: bigint, ok: boolean): void {
+    if (this.stopped) return;
+    this.raft.reportSnapshot(id, ok ? "finish" : "failure");
+    this.scheduleReady();
+  }
+
+  /** Progress of each peer as the leader sees it (undefined on followers). */
+  progress(): ReturnType<RawNode["status"]>["progress"] {
+    return this.raft.status().progress;
+  }
+
+  private startTicking(): void {
+    this.tickTimer = setInterval(() => {
+      this.raft.tick();
+      this.readIndex.checkTimeouts(Date.now(), requestTimeoutMs(this.cfg), () =>
+        etcdError("Timeout"),
+      );
+      this.state.onTick(this);
+      this.scheduleReady();
+    }, this.cfg.heartbeatIntervalMs);
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw etcdError("Stopped");
+  }
+
+  private async proposeUntilAccepted(data: Uint8Array, deadline: number): Promise<void> {
+    await this.retryUntilAccepted(() => this.raft.propose(data), deadline);
+  }
+
+  /** Raft drops proposals while there is no leader: wait for one and retry, until the deadline. */
+  private async retryUntilAccepted(fn: () => void, deadline: number): Promise<void> {
+    for (;;) {
+      try {
+        fn();
+        this.scheduleReady();
+        return;
+      } catch (err) {
+        if (
+          err !== ErrProposalDropped &&
+          !(err instanceof Error && err.message === ErrProposalDropped.message)
+        )
+          throw err;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw etcdError("Timeout");
+      await new Promise((r) => setTimeout(r, Math.min(left, this.cfg.heartbeatIntervalMs)));
+      this.assertRunning();
+    }
+  }
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
+      void this.runReady();
+    });
+  }
+
+  private async runReady(): Promise<void> {
+    if (this.readyRunning || this.stopped) return;
+    this.readyRunning = true;
+    try {
+      while (!this.stopped && this.raft.hasReady()) {
+        const rd = this.raft.ready();
+        await this.handleReady(rd);
+        this.raft.advance(rd);
+      }
+    } catch (err) {
+      // A failed fsync or apply leaves state we cannot trust: stop loudly, never go on.
+      this.logger.fatal("raft loop failed", { error: (err as Error).stack ?? String(err) });
+      process.exit(1);
+    } finally {
+      this.readyRunning = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState);
+    for (const rs of rd.readStates) this.readIndex.onReadState(rs.requestCtx, rs.index);
+
+    const leader = this.softState.raftState === "leader";
+    // The leader sends appends in parallel with its own fsync (a quorum still needs it).
+    if (leader) this.send(rd.messages);
+    if (rd.snapshot && rd.snapshot.metadata.index > 0)
+      await this.persistIncomingSnapshot(rd.snapshot);
+    if (rd.hardState || rd.entries.length > 0) {
+      await this.wal.save(rd.hardState, rd.entries);
+    }
+    if (rd.hardState) this.hardState = rd.hardState;
+    if (rd.snapshot && rd.snapshot.metadata.index > 0) this.applySnapshot(rd.snapshot);
+    if (rd.entries.length > 0) this.raftStorage.append(rd.entries);
+    if (!leader) this.send(rd.messages);
+    if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
+    this.maybeSnapshot();
+  }
+
+  private onSoftState(ss: SoftState): void {
+    const prevLead = this.softState.lead;
+    const wasLeader = this.softState.raftState === "leader";
+    this.softState = ss;
+    if (ss.lead !== prevLead) {
+      if (ss.lead !== 0n) this.leaderChangedCount++;
+      this.logger.info(ss.lead === 0n ? "raft lost leader" : "raft elected leader", {
+        "local-member-id": this.id.toString(16),
+        leader: ss.lead.toString(16),
+        term: this.raft.status().hardState.term,
+      });
+      if (ss.lead !== 0n) this.leaderWaiters.splice(0).forEach((w) => w());
+    }
+    const isLeader = ss.raftState === "leader";
+    if (isLeader !== wasLeader) this.state.onLeadershipChange(isLeader, this);
+  }
+
+  private send(msgs: Message[]): void {
+    if (msgs.length === 0) return;
+    const out: Message[] = [];
+    for (const m of msgs) {
+      if (this.cluster.isRemoved(m.to)) continue;
+      if (m.type === MessageType.Snap && m.snapshot) {
+        // Ship the whole applied database with the snapshot; the receiver skips entries its
+        // database already covers (its consistent index is ahead of the snapshot index).
+        const decoded = decodeSnapshotData(m.snapshot.data);
+        m.snapshot = {
+          metadata: m.snapshot.metadata,
+          data: encodeSnapshotData(decoded.state, this.state.databaseBytes()),
+        };
+      }
+      out.push(m);
+    }
+    this.transport.send(out);
+  }
+
+  private async persistIncomingSnapshot(snap: Snapshot): Promise<void> {
+    await this.snapshotter.save(snap);
+    await this.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term });
+  }
+
+  private applySnapshot(snap: Snapshot): void {
+    if (snap.metadata.index <= this.appliedIndex) {
+      throw new Error(
+        `snapshot index ${snap.metadata.index} must be above applied index ${this.appliedIndex}`,
+      );
+    }
+    const decoded = decodeSnapshotData(snap.data);
+    if (decoded.db) this.state.replaceWith(decoded.db);
+    this.state.restoreAuxiliary(decoded.state);
+    const cluster = ClusterMembership.fromJSON(
+      decoded.state.cluster as Parameters<typeof ClusterMembership.fromJSON>[0],
+    );
+    this.replaceMembership(cluster);
+    this.raftStorage.applySnapshot(snap);
+    this.appliedIndex = snap.metadata.index;
+    this.snapshotIndex = snap.metadata.index;
+    this.confState = snap.metadata.confState;
+    this.logger.info("applied incoming snapshot", { index: snap.metadata.index });
+    this.notifyApplied();
+  }
+
+  private replaceMembership(next: ClusterMembership): void {
+    for (const m of this.cluster.list()) {
+      if (!next.has(m.id)) {
+        this.cluster.remove(m.id);
+        this.transport.removePeer(m.id);
+      }
+    }
+    for (const m of next.list()) {
+      const known = this.cluster.get(m.id);
+      if (!known) {
+        this.cluster.add(m);
+        if (m.id !== this.id) this.transport.addPeer(m.id, m.peerURLs);
+      } else {
+        if (!m.isLearner) this.cluster.promote(m.id);
+        this.cluster.updatePeerURLs(m.id, m.peerURLs);
+        this.cluster.setAttributes(m.id, m.name, m.clientURLs);
+        if (m.id !== this.id) this.transport.updatePeer(m.id, m.peerURLs);
+      }
+    }
+  }
+
+  private applyEntries(entries: Entry[]): void {
+    const first = entries[0]!.index;
+    if (first > this.appliedIndex + 1) {
+      throw new Error(
+        `apply gap: first committed index ${first}, applied index ${this.appliedIndex}`,
+      );
+    }
+    const toApply = entries.filter((e) => e.index > this.appliedIndex);
+    if (toApply.length === 0) return;
+    const answers: Array<{ seq: number; result: ApplyResult }> = [];
+    const confChanges: Array<{ entry: Entry; cc: ConfChange }> = [];
+    const normal: Array<{ index: number; env: ReturnType<typeof decodeEnvelope> | undefined }> = [];
+    for (const e of toApply) {
+      if (e.type === EntryType.ConfChange) {
+        confChanges.push({ entry: e, cc: decodeConfChange(e.data) });
+        normal.push({ index: e.index, env: undefined });
+      } else {
+        normal.push({
+          index: e.index,
+          env: e.data.length === 0 ? undefined : decodeEnvelope(e.data),
+        });
+      }
+    }
+    // Conf changes take effect in log order, between the normal entries around them.
+    const results = this.state.applyBatch(normal, (index) => {
+      const pending = confChanges.find((c) => c.entry.index === index);
+      if (pending) this.applyConfChange(pending.cc);
+    });
+    for (let i = 0; i < normal.length; i++) {
+      const env = normal[i]!.env;
+      if (env && env.proposer === this.id && env.seq !== 0)
+        answers.push({ seq: env.seq, result: results[i]! });
+    }
+    this.appliedIndex = toApply[toApply.length - 1]!.index;
+    for (const a of answers) this.waits.trigger(a.seq, a.result);
+    this.notifyApplied();
+  }
+
+  private applyConfChange(cc: ConfChange): void {
+    this.confState = this.raft.applyConfChange(cc);
+    let info: MemberInfo | undefined;
+    if (cc.context.length > 0) {
+      const raw = JSON.parse(Buffer.from(cc.context).toString("utf8")) as MemberInfo & {
+        id: string;
+      };
+      info = { ...raw, id: BigInt(raw.id) };
+    }
+    switch (cc.type) {
+      case ConfChangeType.AddNode:
+      case ConfChangeType.AddLearnerNode:
+        if (info) {
+          this.cluster.add({ ...info, isLearner: cc.type === ConfChangeType.AddLearnerNode });
+          if (cc.type === ConfChangeType.AddNode) this.cluster.promote(info.id);
+          if (info.id !== this.id) this.transport.addPeer(info.id, info.peerURLs);
+        }
+        break;
+      case ConfChangeType.RemoveNode:
+        this.cluster.remove(cc.nodeId);
+        if (cc.nodeId === this.id) {
+          this.logger.warn("this member was removed from the cluster; stopping");
+          setImmediate(() => {
+            void this.stop().then(() => process.exit(0));
+          });
+        } else {
+          this.transport.removePeer(cc.nodeId);
+        }
+        break;
+      case ConfChangeType.UpdateNode:
+        if (info) {
+          this.cluster.updatePeerURLs(info.id, info.peerURLs);
+          if (info.id !== this.id) this.transport.updatePeer(info.id, info.peerURLs);
+        }
+        break;
+    }
+    const resolve = this.confChangeWaiters.get(cc.id);
+    if (resolve) resolve(this.cluster.list());
+  }
+
+  private maybeSnapshot(): void {
+    if (this.appliedIndex - this.snapshotIndex <= this.cfg.snapshotCount) return;
+    const index = this.appliedIndex;
+    // The KV database must be durable up to `index` before the WAL before it may go.
+    this.state.syncToDisk();
+    const data = encodeSnapshotData({
+      cluster: this.cluster.toJSON(),
+      ...this.state.auxiliaryState(),
+    });
+    const snap = this.raftStorage.createSnapshot(index, this.confState, data);
+    this.snapshotIndex = index;
+    void (async () => {
+      await this.snapshotter.save(snap);
+      await this.wal.saveSnapshot({ index, term: snap.metadata.term });
+      const compactTo = index - this.cfg.snapshotCatchUpEntries;
+      if (compactTo > this.raftStorage.firstIndex()) this.raftStorage.compact(compactTo);
+      this.wal.releaseLockTo(index);
+      this.logger.info("saved snapshot", { "snapshot-index": index });
+    })().catch((err: Error) => {
+      this.logger.fatal("saving snapshot failed", { error: err.message });
+      process.exit(1);
+    });
+  }
+
+  waitApplied(index: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
+  }
+
+  private notifyApplied(): void {
+    if (this.appliedWaiters.length === 0) return;
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const w = this.appliedWaiters[i]!;
+      if (w.index <= this.appliedIndex) {
+        this.appliedWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+}
+
+/** Routes transport callbacks to the member once it exists. */
+export class TransportHandlers {
+  private member: Member | undefined;
+  bind(m: Member): void {
+    this.member = m;
+  }
+  onMessages = (msgs: Message[]): void => this.member?.receive(msgs);
+  onUnreachable = (id: bigint): void => this.member?.reportUnreachable(id);
+  onSnapshotStatus = (id: bigint, ok: boolean): void => this.member?.reportSnapshot(id, ok);
+}
+
+export { encodeConfChange };

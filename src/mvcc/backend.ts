@@ -57,6 +57,8 @@ export class Backend {
   private readonly scanStmt;
   private readonly historyStmt;
   private readonly uptoStmt;
+  // one reusable wrapper: building a new one per batch costs as much as a small commit
+  private readonly txnFn: (fn: () => unknown) => unknown;
 
   constructor(file: string) {
     if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -64,6 +66,7 @@ export class Backend {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    this.txnFn = this.db.transaction((fn: () => unknown) => fn());
     this.insertStmt = this.db.prepare("INSERT INTO kv VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.getStmt = this.db
       .prepare(
@@ -160,8 +163,9 @@ export class Backend {
     for (const r of this.uptoStmt.iterate(rev) as IterableIterator<RawRow>) yield toRow(r);
   }
 
+  /** Runs fn in one SQLite transaction (rolled back if fn throws). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.txnFn(fn) as T;
   }
 
   close(): void {

@@ -11,6 +11,8 @@ export class ProgressTracker {
   /** Sorted, so iteration (and so message order) is deterministic. */
   voters: NodeId[] = [];
   learners: NodeId[] = [];
+  /** Voters and learners, sorted; rebuilt on membership change (hot in bcastAppend). */
+  private allIds: NodeId[] = [];
   readonly votes = new Map<NodeId, boolean>();
 
   constructor(readonly maxInflight: number) {}
@@ -52,11 +54,12 @@ export class ProgressTracker {
     for (const [id, pr] of this.progress) (pr.isLearner ? l : v).push(id);
     this.voters = sortIds(v);
     this.learners = sortIds(l);
+    this.allIds = sortIds([...v, ...l]);
   }
 
   /** All members in id order, learners included. */
-  ids(): NodeId[] {
-    return sortIds(this.progress.keys());
+  ids(): readonly NodeId[] {
+    return this.allIds;
   }
 
   committed(): number {

@@ -22,7 +22,7 @@ import {
   WalSnapshotMismatchError,
   WalSnapshotNotFoundError,
 } from "../../../src/wal/index.js";
-import { parseSegment } from "../../../src/wal/record.js";
+import { parseSegment, seal } from "../../../src/wal/record.js";
 import { entries, recordingLogger, tempDir } from "./helpers.js";
 
 const META = new TextEncoder().encode("node=1;cluster=2");
@@ -334,4 +334,27 @@ test("the directory lock refuses a second opener while the owner lives", async (
     readdirSync(dir).filter((n) => n === "LOCK"),
     [],
   );
+});
+
+test("a segment whose opening crc does not continue the chain is an error", async (t) => {
+  const dir = tempDir(t);
+  const wal = await Wal.create(dir, META, { segmentSizeBytes: 4096 });
+  for (let i = 1; i <= 100; i += 10) await wal.save(undefined, entries(i, 10, 1, 100));
+  await wal.close();
+  const files = walFiles(dir);
+  assert.ok(files.length >= 3);
+  // Rewrite segment 1 as a self-consistent segment seeded with another crc.
+  const file = join(dir, files[1]!);
+  const buf = readFileSync(file);
+  const parsed = parseSegment(buf, file, false);
+  const body = Buffer.from(buf.subarray(0, parsed.validEnd));
+  body.writeUInt32LE(0xdeadbeef, 12);
+  seal(body, 0xdeadbeef);
+  writeFileSync(file, body);
+  await assert.rejects(Wal.open(dir, { segmentSizeBytes: 4096 }), (err: unknown) => {
+    assert.ok(err instanceof WalCorruptError);
+    assert.equal(err.file, file);
+    assert.match(err.message, /crc chain broken/);
+    return true;
+  });
 });

@@ -1,8 +1,12 @@
 // Go `path` package semantics for v2 keys: Clean, Join("/", p) and Split, so keys normalise
 // exactly as etcd's ("/a//b/../c/" -> "/a/c").
 
+// An absolute path with no empty, "." or ".." element and no trailing slash is already clean.
+const ALREADY_CLEAN = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
 /** Go's path.Clean. */
 export function cleanPath(p: string): string {
+  if (p === "/" || ALREADY_CLEAN.test(p)) return p;
   if (p === "") return ".";
   const rooted = p.startsWith("/");
   const out: string[] = [];

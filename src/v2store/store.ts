@@ -237,18 +237,11 @@ export class V2Store {
   /** Creates or replaces a key (or creates a directory). */
   set(path: string, dir: boolean, value: string, ttl: TTLOptions, nowMs: number): V2Event {
     return this.counted("setsSuccess", "setsFail", () => {
+      const found = this.find(cleanKey(path));
       let prev: Node | null = null;
-      let getErr: V2Error | null = null;
-      try {
-        prev = this.internalGet(cleanKey(path));
-      } catch (err) {
-        if (!(err instanceof V2Error) || err.errorCode !== V2Code.KeyNotFound) throw err;
-        getErr = err;
-      }
-      if (ttl.refresh === true) {
-        if (prev === null) throw getErr!;
-        value = prev.value;
-      }
+      if (found instanceof Node) prev = found;
+      else if (found.code !== V2Code.KeyNotFound || ttl.refresh === true) throw this.error(found);
+      if (prev !== null && ttl.refresh === true) value = prev.value;
       const e = this.createNode(path, dir, value, false, true, ttl.expireAtMs, "set", nowMs);
       e.etcdIndex = this.currentIndex;
       if (prev !== null) e.prevNode = prev.repr(false, false, nowMs);
@@ -433,17 +426,28 @@ export class V2Store {
   }
 
   private internalGet(key: string): Node {
+    const found = this.find(key);
+    if (found instanceof Node) return found;
+    throw this.error(found);
+  }
+
+  /** The node at a clean key, or why there is none (without building an Error: sets probe). */
+  private find(key: string): Node | { code: 100 | 104; cause: string } {
     let curr = this.root;
-    for (const name of key.split("/").slice(1)) {
-      if (name === "") break;
-      if (curr.children === null) throw new V2Error(V2Code.NotDir, curr.path, this.currentIndex);
+    for (const name of key.split("/")) {
+      if (name === "") continue;
+      if (curr.children === null) return { code: V2Code.NotDir, cause: curr.path };
       const child = curr.children.get(name);
       if (child === undefined) {
-        throw new V2Error(V2Code.KeyNotFound, joinPath(curr.path, name), this.currentIndex);
+        return { code: V2Code.KeyNotFound, cause: joinPath(curr.path, name) };
       }
       curr = child;
     }
     return curr;
+  }
+
+  private error(f: { code: 100 | 104; cause: string }): V2Error {
+    return new V2Error(f.code, f.cause, this.currentIndex);
   }
 
   private createNode(

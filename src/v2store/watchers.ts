@@ -201,9 +201,12 @@ export class WatcherHub {
   /** Records the event and wakes the watchers of its key and of every parent directory. */
   notify(e: V2Event): void {
     this.history.add(e);
-    let curr = "/";
+    // The key is clean: notify "/", then each prefix down to the key itself.
+    this.notifyWatchers(e, "/", false);
+    let curr = "";
     for (const segment of e.node.key.split("/")) {
-      curr = cleanPath(curr + "/" + segment);
+      if (segment === "") continue;
+      curr += "/" + segment;
       this.notifyWatchers(e, curr, false);
     }
   }

@@ -39,6 +39,9 @@ test("key paths clean like Go's path package", () => {
   assert.equal(cleanKey(""), "/");
   assert.equal(cleanKey("a//b/../c/"), "/a/c");
   assert.equal(cleanKey("/../x"), "/x");
+  assert.equal(cleanKey("/.a/.../b"), "/.a/.../b");
+  assert.equal(cleanKey("/a/./b/.."), "/a");
+  assert.equal(cleanKey("/a/.."), "/");
   assert.equal(joinPath("/1", ""), "/1");
   assert.equal(joinPath("/1", "/foo/"), "/1/foo");
   assert.deepEqual(splitPath("/1/foo"), ["/1/", "foo"]);

@@ -46,6 +46,8 @@ export interface PeerTransportOptions {
   tls?: PeerClientTls;
   /** Messages waiting for one peer's stream; beyond this they are dropped. */
   maxQueueMessages?: number;
+  /** Approximate bytes waiting for one peer's stream; beyond this messages are dropped. */
+  maxQueueBytes?: number;
   /** Largest encoded message batch (one frame) sent or accepted. */
   maxBatchBytes?: number;
   /** Largest snapshot payload accepted. */
@@ -62,6 +64,7 @@ export interface PeerTransportOptions {
 
 export const DEFAULTS = {
   maxQueueMessages: 4096,
+  maxQueueBytes: 64 * 1024 * 1024,
   maxBatchBytes: 8 * 1024 * 1024,
   maxSnapshotBytes: 1024 * 1024 * 1024,
   dialTimeoutMs: 1000,

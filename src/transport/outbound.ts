@@ -25,6 +25,7 @@ export interface OutboundContext {
   tls: PeerClientTls | undefined;
   stats: TransportStats;
   maxQueueMessages: number;
+  maxQueueBytes: number;
   maxBatchBytes: number;
   dialTimeoutMs: number;
   pingIntervalMs: number;
@@ -47,6 +48,7 @@ export class OutboundPeer {
   /** Optimistic until the first failure; false from a failure until the next open stream. */
   private reachable = true;
   private pending: Message[] = [];
+  private pendingBytes = 0;
   private waitingDrain = false;
   private backoffMs = 0;
   private failuresThisRound = 0;
@@ -78,7 +80,10 @@ export class OutboundPeer {
   enqueue(msg: Message): boolean {
     if (!this.reachable || this.conn === "stopped") return false;
     if (this.pending.length >= this.ctx.maxQueueMessages) return false;
+    const bytes = approximateSize(msg);
+    if (this.pendingBytes + bytes > this.ctx.maxQueueBytes && this.pending.length > 0) return false;
     this.pending.push(msg);
+    this.pendingBytes += bytes;
     return true;
   }
 
@@ -87,6 +92,7 @@ export class OutboundPeer {
     if (this.conn !== "open" || this.waitingDrain || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     this.writeBatch(batch);
   }
 
@@ -116,6 +122,7 @@ export class OutboundPeer {
     this.conn = "stopped";
     this.ctx.stats.messagesDropped += this.pending.length;
     this.pending = [];
+    this.pendingBytes = 0;
     const session = this.session;
     const closed =
       session === undefined || session.destroyed
@@ -256,6 +263,7 @@ export class OutboundPeer {
     this.conn = "waiting";
     this.ctx.stats.messagesDropped += this.pending.length;
     this.pending = [];
+    this.pendingBytes = 0;
     if (this.reachable) {
       this.ctx.logger.warn("peer became unreachable", {
         "remote-peer-id": idToHex(this.id),
@@ -303,6 +311,13 @@ export class OutboundPeer {
     if (stream !== undefined && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
     if (session !== undefined && !session.destroyed) session.destroy();
   }
+}
+
+/** Roughly the encoded size of a message: its payload bytes plus fixed overheads. */
+function approximateSize(msg: Message): number {
+  let bytes = 64 + (msg.context?.length ?? 0);
+  for (const e of msg.entries) bytes += 24 + e.data.length;
+  return bytes;
 }
 
 function checkUrls(urls: string[]): string[] {

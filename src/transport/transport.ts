@@ -46,6 +46,7 @@ export class PeerTransport {
       tls: opts.tls,
       stats: this.stats,
       maxQueueMessages: opts.maxQueueMessages ?? DEFAULTS.maxQueueMessages,
+      maxQueueBytes: opts.maxQueueBytes ?? DEFAULTS.maxQueueBytes,
       maxBatchBytes: opts.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
       dialTimeoutMs: opts.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs,
       pingIntervalMs: opts.pingIntervalMs ?? DEFAULTS.pingIntervalMs,

@@ -328,6 +328,64 @@ test("a full queue drops messages and reports the peer unreachable", async () =>
   }
 });
 
+test("the queue is bounded in bytes too", async () => {
+  const a = await startMember(A, { maxQueueBytes: 100_000 });
+  const b = await startMember(B);
+  try {
+    a.transport.addPeer(B, [b.url]);
+    const big = (index: number) =>
+      message(A, B, {
+        type: MessageType.App,
+        index,
+        entries: [{ term: 1, index, type: EntryType.Normal, data: Buffer.alloc(40_000) }],
+      });
+    a.transport.send([big(1), big(2), big(3), big(4)]);
+    assert.equal(a.transport.stats.messagesDropped, 2);
+    await waitFor("two big messages delivered", () => b.received.length === 2);
+    assert.deepEqual(
+      b.received.map((m) => m.index),
+      [1, 2],
+    );
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test("a turn's batch over the frame limit is split; a single oversized message is dropped", async () => {
+  const a = await startMember(A, { maxBatchBytes: 2000 });
+  const b = await startMember(B);
+  try {
+    a.transport.addPeer(B, [b.url]);
+    await waitFor("stream", () => a.transport.isActive(B));
+    const app = (index: number, bytes: number) =>
+      message(A, B, {
+        type: MessageType.App,
+        index,
+        entries: [{ term: 1, index, type: EntryType.Normal, data: Buffer.alloc(bytes) }],
+      });
+    a.transport.send([
+      ...Array.from({ length: 10 }, (_, i) => app(i, 300)),
+      app(10, 5000),
+      app(11, 10),
+    ]);
+    await waitFor("the ones that fit", () => b.received.length === 11);
+    assert.deepEqual(
+      b.received.map((m) => m.index),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11],
+    );
+    assert.ok(a.transport.stats.framesSent > 1);
+    assert.equal(a.transport.stats.messagesDropped, 1);
+    assert.deepEqual(a.unreachable, [B]);
+    assert.ok(
+      a.logs.some((l) => l.level === "error" && l.msg.includes("larger than the frame limit")),
+    );
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
 test("messages to an unknown peer are dropped with one warning", async () => {
   const a = await startMember(A);
   try {

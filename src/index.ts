@@ -1,3 +1,13 @@
 // The tsctl library: what other programs may import from the package.
 export { ETCD_VERSION, API_VERSION, TSCTL_VERSION } from "./version.js";
 export { parseGoDurationMs, formatGoDuration } from "./util/duration.js";
+export {
+  EtcdClient,
+  EtcdClientError,
+  WatchStream,
+  ResponseStream,
+  DuplexStream,
+  prefixEnd,
+} from "./client/v3/index.js";
+export type { ClientOptions, CallOptions } from "./client/v3/index.js";
+export * as proto from "./proto/index.js";

@@ -6,10 +6,15 @@ import type { Option } from "commander";
 import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
+import { registerCompaction } from "./compaction.js";
 import { registerDel } from "./del.js";
 import { registerGet } from "./get.js";
+import { registerLease } from "./lease.js";
 import { registerPut } from "./put.js";
+import { setRawArgs } from "./raw-args.js";
+import { registerTxn } from "./txn.js";
 import { registerVersion } from "./version.js";
+import { registerWatch } from "./watch.js";
 
 const NAME = "tsctl";
 
@@ -26,6 +31,10 @@ export function buildV3Program(): Command {
   registerGet(program);
   registerPut(program);
   registerDel(program);
+  registerTxn(program);
+  registerCompaction(program);
+  registerWatch(program);
+  registerLease(program);
   registerVersion(program);
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });
@@ -112,6 +121,12 @@ function failWithUsage(cmd: Command, message: string): never {
 }
 
 export async function runV3(args: string[]): Promise<void> {
+  setRawArgs(args);
+  // A closed pipe (e.g. `| head`) ends the command quietly instead of with a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(1);
+    throw err;
+  });
   const program = buildV3Program();
   if (args.length === 0) {
     process.stdout.write(program.helpInformation());

@@ -92,6 +92,8 @@ export interface RowContext {
   p: string;
   endpoint: string;
   vars: Record<string, string>;
+  /** Tool-specific texts (ids, revisions) replaced by a label before comparing. */
+  masks: Record<string, string>;
   tmp: string;
 }
 
@@ -104,12 +106,15 @@ export interface Row {
   /** Compare stdout (default true; false for cobra usage text after flag errors). */
   stdout?: boolean;
   /** Extra masking of stdout and of the `Error:` lines, after the standard one. */
-  mask?: (s: string) => string;
+  mask?: (s: string, c: RowContext) => string;
+  /** Runs while the command runs (e.g. writes a watch should see), after `delayMs`. */
+  during?: (c: RowContext) => Promise<void>;
+  delayMs?: number;
   /** Store values from this tool's result for later rows. */
   capture?: (r: CliResult, c: RowContext) => void;
   /** Checks on both results beyond equality (e.g. the expected text itself). */
   expect?: (r: CliResult) => void;
-  env?: Record<string, string>;
+  env?: Record<string, string> | ((c: RowContext) => Record<string, string>);
   timeoutMs?: number;
 }
 
@@ -143,11 +148,23 @@ function errorLines(stderr: string): string[] {
 export async function runRow(row: Row, c: RowContext): Promise<CliResult> {
   const args = [...(row.withEndpoint === false ? [] : ["--endpoints", c.endpoint]), ...row.args(c)];
   const input = typeof row.input === "function" ? row.input(c) : row.input;
-  return runCli(c.tool, args, {
+  const result = runCli(c.tool, args, {
     input,
-    env: row.env,
+    env: typeof row.env === "function" ? row.env(c) : row.env,
     timeoutMs: row.timeoutMs ?? 30_000,
   });
+  if (row.during !== undefined) {
+    await new Promise((r) => setTimeout(r, row.delayMs ?? 700));
+    await row.during(c);
+  }
+  return result;
+}
+
+/** Runs the real etcdctl against the suite's server (setup steps inside rows). */
+export async function etcdctl(c: RowContext, ...args: string[]): Promise<CliResult> {
+  const r = await runCli("etcdctl", ["--endpoints", c.endpoint, ...args]);
+  assert.equal(r.code, 0, `etcdctl ${args.join(" ")}: ${r.stderr}`);
+  return r;
 }
 
 /** Registers one node:test per row, run in order against one server for the whole file. */
@@ -160,9 +177,17 @@ export function compatSuite(title: string, rows: Row[]): void {
       p: PREFIX.etcdctl,
       endpoint: "",
       vars: {},
+      masks: {},
       tmp: path.join(tmp, "e"),
     },
-    tsctl: { tool: "tsctl", p: PREFIX.tsctl, endpoint: "", vars: {}, tmp: path.join(tmp, "t") },
+    tsctl: {
+      tool: "tsctl",
+      p: PREFIX.tsctl,
+      endpoint: "",
+      vars: {},
+      masks: {},
+      tmp: path.join(tmp, "t"),
+    },
   };
   fs.mkdirSync(ctx.etcdctl.tmp);
   fs.mkdirSync(ctx.tsctl.tmp);
@@ -183,14 +208,18 @@ export function compatSuite(title: string, rows: Row[]): void {
       row.capture?.(got, ctx.tsctl);
       const detail = `\netcdctl: ${JSON.stringify(want)}\ntsctl:   ${JSON.stringify(got)}`;
       assert.equal(got.code, want.code, `exit code${detail}`);
-      const errs = (r: CliResult) => errorLines(r.stderr).map((l) => (row.mask ? row.mask(l) : l));
-      assert.deepEqual(errs(got), errs(want), `stderr errors${detail}`);
+      const errs = (r: CliResult, c: RowContext) =>
+        errorLines(r.stderr).map((l) => (row.mask ? row.mask(l, c) : l));
+      assert.deepEqual(errs(got, ctx.tsctl), errs(want, ctx.etcdctl), `stderr errors${detail}`);
       if (row.stdout !== false) {
-        const mask = (r: CliResult, t: Tool) => {
-          const s = standardMask(r.stdout, t);
-          return row.mask ? row.mask(s) : s;
+        const mask = (r: CliResult, c: RowContext) => {
+          let s = standardMask(r.stdout, c.tool);
+          // Longest first, so an id is not half-replaced by a shorter one it contains.
+          const masks = Object.entries(c.masks).sort((a, b) => b[0].length - a[0].length);
+          for (const [text, label] of masks) s = s.split(text).join(label);
+          return row.mask ? row.mask(s, c) : s;
         };
-        assert.equal(mask(got, "tsctl"), mask(want, "etcdctl"), `stdout${detail}`);
+        assert.equal(mask(got, ctx.tsctl), mask(want, ctx.etcdctl), `stdout${detail}`);
       }
       row.expect?.(want);
       row.expect?.(got);

@@ -138,6 +138,18 @@ function writeEvent(
   sendBody(res, isCreated(ev) ? 201 : 200, encodeEvent(trimmed, withNodes) + "\n");
 }
 
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 async function handleWatch(
   deps: V2Deps,
   req: IncomingMessage,
@@ -171,8 +183,11 @@ async function handleWatch(
   for (;;) {
     const ev = await watcher.next();
     if (ev === null || res.destroyed) break;
-    res.write(encodeEvent(trimEventPrefix(ev, KEYS_PREFIX)) + "\n");
+    const flushed = res.write(encodeEvent(trimEventPrefix(ev, KEYS_PREFIX)) + "\n");
     if (!r.stream) break;
+    // A client that stops reading makes events pile up in the watcher's bounded queue
+    // (which drops the watch when full) rather than in this process's socket buffers.
+    if (!flushed) await drained(res);
   }
   watcher.remove();
   if (!res.writableEnded) res.end();

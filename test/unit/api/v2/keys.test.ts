@@ -335,6 +335,20 @@ test("stream watch delivers several events; disconnecting releases the watcher",
   assert.equal(m.local.watcherCount, 0);
 });
 
+test("a long-poll client that goes away releases its watcher", async () => {
+  const req = http.get(srv.url + "/v2/keys/gone?wait=true");
+  req.on("error", () => {});
+  for (let i = 0; i < 50 && m.local.watcherCount === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(m.local.watcherCount, 1);
+  req.destroy();
+  for (let i = 0; i < 50 && m.local.watcherCount > 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(m.local.watcherCount, 0);
+});
+
 test("delete of a directory needs dir or recursive", async () => {
   await put("/dd/a", { value: "1" });
   const notFile = await request(srv.url, "DELETE", "/v2/keys/dd");

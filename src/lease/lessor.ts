@@ -23,6 +23,8 @@ export interface LessorOptions {
   maxCheckpointsPerBatch?: number;
   /** An expired lease is reported again after this long if still not revoked. */
   expiredRetryMs?: number;
+  /** Revocations per second the leader aims for (etcd: 1000); spreads expiry pile-ups. */
+  revokeRatePerSec?: number;
   logger?: Logger;
 }
 
@@ -72,6 +74,7 @@ export class Lessor {
   private readonly checkpointIntervalMs: number;
   private readonly maxCheckpointsPerBatch: number;
   private readonly expiredRetryMs: number;
+  private readonly revokeRatePerSec: number;
   private readonly logger: Logger;
   private readonly leaseMap = new Map<bigint, Lease>();
   private primary = false;
@@ -91,6 +94,7 @@ export class Lessor {
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 5 * 60_000;
     this.maxCheckpointsPerBatch = opts.maxCheckpointsPerBatch ?? 1000;
     this.expiredRetryMs = opts.expiredRetryMs ?? 3000;
+    this.revokeRatePerSec = opts.revokeRatePerSec ?? 1000;
     this.logger = opts.logger ?? silentLogger;
     const db = store.db;
     db.exec(SCHEMA);
@@ -176,6 +180,30 @@ export class Lessor {
       l.reportAfterMs = 0;
     }
     this.nextCheckpointMs = now + this.checkpointIntervalMs;
+    this.spreadExpiries();
+  }
+
+  /**
+   * After a promotion many leases can expire in the same second (they were all extended
+   * together); push the excess later so revocations stay under ~3/4 of the revoke rate.
+   */
+  private spreadExpiries(): void {
+    if (this.leaseMap.size < this.revokeRatePerSec) return;
+    const perSec = (3 * this.revokeRatePerSec) / 4;
+    const leases = [...this.leaseMap.values()].sort((a, b) => a.expiryMs - b.expiryMs);
+    let windowStart = leases[0]!.expiryMs;
+    let inWindow = 0;
+    for (const l of leases) {
+      if (l.expiryMs > windowStart + 1000) {
+        windowStart = l.expiryMs;
+        inWindow = 1;
+        continue;
+      }
+      inWindow++;
+      if (inWindow <= perSec) continue;
+      const delayMs = (1000 * inWindow) / perSec - (l.expiryMs - windowStart);
+      if (delayMs > 0) l.expiryMs += delayMs;
+    }
   }
 
   /** This member is no longer leader: leases stop expiring here. */
@@ -213,10 +241,11 @@ export class Lessor {
   }
 
   /**
-   * Leases past their expiry, soonest first, at most `limit`; each is reported again only
+   * Leases past their expiry, soonest first, at most `limit` (default: half the revoke
+   * rate, for a check every 500 ms); each is reported again only
    * after `expiredRetryMs` (the revoke proposal is in flight). Empty unless primary.
    */
-  expiredLeases(limit = 1000): bigint[] {
+  expiredLeases(limit = Math.max(1, Math.floor(this.revokeRatePerSec / 2))): bigint[] {
     if (!this.primary) return [];
     const now = this.now();
     const due = [...this.leaseMap.values()]

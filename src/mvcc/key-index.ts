@@ -89,16 +89,23 @@ export class KeyEntry {
 
   /** The revision just before `rev` (for prev_kv of an event), if still indexed. */
   revBefore(rev: Rev): Rev | undefined {
-    let prev: Rev | undefined;
-    for (const g of this.gens) {
-      for (let j = 0; j < g.mains.length; j++) {
-        const m = g.mains[j]!;
-        const s = g.subs[j]!;
-        if (m > rev.main || (m === rev.main && s >= rev.sub)) return prev;
-        prev = { main: m, sub: s };
+    for (let i = this.gens.length - 1; i >= 0; i--) {
+      const g = this.gens[i]!;
+      // last position strictly before rev, by (main, sub)
+      let lo = 0;
+      let hi = g.mains.length - 1;
+      let ans = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const m = g.mains[mid]!;
+        if (m < rev.main || (m === rev.main && g.subs[mid]! < rev.sub)) {
+          ans = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
       }
+      if (ans >= 0) return { main: g.mains[ans]!, sub: g.subs[ans]! };
     }
-    return prev;
+    return undefined;
   }
 
   /**

@@ -261,3 +261,22 @@ test("lease id generator follows etcd's layout", () => {
   assert.equal(formatLeaseId(0x1e98a2054f915b2dn), "1e98a2054f915b2d");
   assert.equal(formatLeaseId(5n), "0000000000000005");
 });
+
+test("promotion spreads a pile-up of expiries over time", () => {
+  const { store, lessor, clock } = setup({ revokeRatePerSec: 100 });
+  try {
+    store.applyBatch(++idx, (w) => {
+      for (let i = 1; i <= 300; i++) lessor.grant(w, BigInt(i), 10);
+    });
+    lessor.promote(0);
+    clock.ms += 10_000;
+    const firstSecond = lessor.expiredLeases(10_000).length;
+    assert.ok(firstSecond <= 76, `expired at once: ${firstSecond}`);
+    clock.ms += 10_000; // the rest expired too; the first ones are due for a retry
+    assert.equal(lessor.expiredLeases(10_000).length, 300);
+    clock.ms += 3_000;
+    assert.equal(lessor.expiredLeases().length, 50); // default limit: half the rate
+  } finally {
+    store.close();
+  }
+});

@@ -3,7 +3,7 @@
 // transaction per batch, the applied raft index saved with it); reads are served directly.
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { etcdError } from "../errors.js";
+import { EtcdError, etcdError } from "../errors.js";
 import { Backend } from "./backend.js";
 import type { Db, Row } from "./backend.js";
 import { KeyIndex, toInterval } from "./key-index.js";
@@ -95,6 +95,8 @@ export class MvccStore {
   private beginRev = 0;
   private changes = 0;
   private pending: ChangeEvent[] = [];
+  /** Set when a request failed half-way; the batch is then rolled back. */
+  private doomed: unknown = undefined;
 
   private constructor(
     private readonly path: string,
@@ -222,10 +224,12 @@ export class MvccStore {
     }
     this.inBatch = true;
     this.pending = [];
+    this.doomed = undefined;
     let result: T;
     try {
       result = this.be.transaction(() => {
         const r = fn(this.writer);
+        if (this.doomed !== undefined) throw this.doomed;
         this.be.saveState({
           consistentIndex,
           revision: this.rev,
@@ -240,6 +244,7 @@ export class MvccStore {
       throw err;
     } finally {
       this.inBatch = false;
+      this.doomed = undefined;
     }
     this.appliedIndex = consistentIndex;
     const events = this.pending;
@@ -281,7 +286,7 @@ export class MvccStore {
           }
           return { revision: this.changes > 0 ? this.beginRev + 1 : this.beginRev, deleted };
         }),
-      compact: (revision: number) => this.compact(revision),
+      compact: (revision: number) => this.request(() => this.compact(revision)),
     };
     Object.defineProperty(w, "currentRevision", { get: () => this.rev });
     return w;
@@ -294,6 +299,11 @@ export class MvccStore {
     this.changes = 0;
     try {
       return fn();
+    } catch (err) {
+      // a request that failed after changing something (or for an unexpected reason) must
+      // not be half-applied: doom the whole batch even if the caller swallows the error
+      if (this.changes > 0 || !(err instanceof EtcdError)) this.doomed ??= err;
+      throw err;
     } finally {
       if (this.changes > 0) this.rev = this.beginRev + 1;
       this.changes = 0;

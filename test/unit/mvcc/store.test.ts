@@ -569,3 +569,37 @@ test("keys and values are arbitrary bytes, ordered bytewise", () =>
     );
     assert.deepEqual(r.kvs[0]!.value, Buffer.from([0, 255]));
   }));
+
+test("a request failing half-way dooms its batch even if the caller catches the error", () =>
+  withStore((s) => {
+    put(s, "b", "1");
+    const ci = s.consistentIndex();
+    // etcd's duplicate check does not see a from-key delete, so this passes validation and
+    // only fails after the delete ran
+    assert.throws(
+      () =>
+        s.applyBatch(nextIndex(), (w) => {
+          w.put({ key: b("x"), value: b("1") });
+          try {
+            w.txn({
+              success: [
+                { requestDeleteRange: { key: b("a"), rangeEnd: b("\x00") } },
+                { requestPut: { key: b("b"), ignoreValue: true } },
+              ],
+            });
+          } catch {
+            /* swallowed by a careless caller */
+          }
+        }),
+      /key not found/,
+    );
+    assert.equal(s.consistentIndex(), ci);
+    assert.equal(s.currentRevision, 2);
+    assert.deepEqual(keys(s, "\x00", "\x00"), ["b"]);
+    // a request rejected before changing anything does not doom the batch
+    s.applyBatch(nextIndex(), (w) => {
+      assert.throws(() => w.put({ key: b("b"), value: b("x"), ignoreValue: true }));
+      w.put({ key: b("c"), value: b("1") });
+    });
+    assert.deepEqual(keys(s, "\x00", "\x00"), ["b", "c"]);
+  }));

@@ -20,7 +20,7 @@ export {
 } from "./errors.js";
 export { MemoryStorage, emptyHardState, isEmptyHardState } from "./storage.js";
 export type { RaftStorage } from "./storage.js";
-export { RawNode } from "./rawnode.js";
+export { RawNode, sendableBeforePersist } from "./rawnode.js";
 export type { Ready, Status, ProgressStatus } from "./rawnode.js";
 export type { RaftConfig, SoftState, ReadState, StateType, RaftLogger } from "./raft.js";
 export { encodeConfChange, decodeConfChange } from "./confchange.js";

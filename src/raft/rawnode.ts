@@ -26,7 +26,8 @@ export interface Ready {
   /** Present only when it changed; persist together with `entries`. */
   hardState?: HardState;
   readStates: ReadState[];
-  /** Persist before sending `messages` (a leader may send its MsgApps in parallel). */
+  /** Persist before sending `messages` (a leader may send those for which
+   * sendableBeforePersist() holds in parallel with the write). */
   entries: Entry[];
   /** Persist (and restore the state machine from) before applying committedEntries. */
   snapshot?: Snapshot;
@@ -35,6 +36,24 @@ export interface Ready {
   messages: Message[];
   /** Whether the hard state and entries must be fsynced before messages go out. */
   mustSync: boolean;
+}
+
+/**
+ * Whether a leader may send `m` while the same Ready's entries and hard state are still
+ * being written (the leader counts its own entries only after advance()). Anything else,
+ * vote responses and acknowledgements in particular, must wait for the write.
+ */
+export function sendableBeforePersist(m: Message): boolean {
+  switch (m.type) {
+    case MessageType.App:
+    case MessageType.Snap:
+    case MessageType.Heartbeat:
+    case MessageType.TimeoutNow:
+    case MessageType.ReadIndexResp:
+      return true;
+    default:
+      return false;
+  }
 }
 
 export interface ProgressStatus {

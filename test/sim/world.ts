@@ -12,6 +12,7 @@ import {
   RawNode,
   StepPeerNotFoundError,
   decodeConfChange,
+  sendableBeforePersist,
   type ConfState,
   type Message,
   type NodeId,
@@ -406,7 +407,7 @@ export class SimWorld {
     if (rn.raft.state === "leader" && rd.entries.length > 0) {
       // A leader sends its appends in parallel with its own write (raft counts its own
       // entries only once advance() says they are persisted). It may die mid-write.
-      this.send(rd);
+      this.send(rd.messages.filter(sendableBeforePersist));
       if (this.chaos && this.rng.chance(0.01)) {
         this.trace(`crash ${n.id} (leader, before persisting ${rd.entries.length} entries)`);
         this.crash(n);
@@ -444,7 +445,7 @@ export class SimWorld {
       });
     }
     if (rd.hardState) n.storage.setHardState(rd.hardState);
-    if (sendMessages) this.send(rd);
+    this.send(sendMessages ? rd.messages : rd.messages.filter((m) => !sendableBeforePersist(m)));
     for (const e of rd.committedEntries) {
       if (e.index <= n.appliedIndex) continue;
       if (e.index !== n.appliedIndex + 1)
@@ -482,8 +483,8 @@ export class SimWorld {
     return this.blocked.size > 0 && this.blocked.has(`${from}>${to}`);
   }
 
-  private send(rd: Ready): void {
-    for (const m of rd.messages) {
+  private send(messages: Message[]): void {
+    for (const m of messages) {
       if (this.chaos && (this.blockedLink(m.from, m.to) || this.rng.chance(this.dropP))) {
         this.dropped(m);
         continue;

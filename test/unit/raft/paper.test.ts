@@ -432,3 +432,36 @@ describe("learners", () => {
     assert.equal(c.rn(3n).raft.term, 2);
   });
 });
+
+describe("§6 / §9.6 disruption: check-quorum lease and pre-vote", () => {
+  test("with check-quorum, a node that heard from its leader recently ignores vote requests", () => {
+    const r = newRaft(1n, V, { checkQuorum: true });
+    r.step(msg(MessageType.Heartbeat, 2n, 1n, { term: 1 }));
+    drain(r);
+    r.step(msg(MessageType.Vote, 3n, 1n, { term: 2, index: 5, logTerm: 1 }));
+    assert.deepEqual(drain(r), []);
+    assert.equal(r.term, 1);
+    // ... unless it comes from a leadership transfer.
+    r.step(
+      msg(MessageType.Vote, 3n, 1n, {
+        term: 2,
+        index: 5,
+        logTerm: 1,
+        context: new TextEncoder().encode("CampaignTransfer"),
+      }),
+    );
+    assert.equal(r.term, 2);
+    assert.equal(r.vote, 3n);
+  });
+
+  test("a pre-vote neither changes the voter's term nor its vote", () => {
+    const r = newRaft(1n, V, { preVote: true });
+    r.step(msg(MessageType.PreVote, 2n, 1n, { term: 5, index: 0, logTerm: 0 }));
+    const [resp] = drain(r);
+    assert.equal(resp!.type, MessageType.PreVoteResp);
+    assert.equal(resp!.reject, false);
+    assert.equal(resp!.term, 5);
+    assert.equal(r.term, 0);
+    assert.equal(r.vote, NONE);
+  });
+});

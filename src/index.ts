@@ -11,3 +11,12 @@ export {
 } from "./client/v3/index.js";
 export type { ClientOptions, CallOptions } from "./client/v3/index.js";
 export * as proto from "./proto/index.js";
+export {
+  V2Client,
+  V2Error,
+  V2HttpError,
+  V2ClusterError,
+  V2InvalidResponseError,
+  V2TimeoutError,
+} from "./client/v2/index.js";
+export type { V2ClientOptions, V2Response, V2Node, V2Member } from "./client/v2/index.js";

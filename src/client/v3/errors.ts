@@ -1,6 +1,9 @@
 // The one error type the v3 client throws: a gRPC status code plus the server's text unchanged
 // (etcdctl prints `Error: <message>`), the endpoint that answered, and transport details.
 import { status as GrpcStatus } from "@grpc/grpc-js";
+import { goDialError } from "../dial-error.js";
+
+export { goDialError };
 
 /** The text Go's context package uses; etcdctl prints it for timeouts and unreachable endpoints. */
 export const DEADLINE_EXCEEDED_TEXT = "context deadline exceeded";
@@ -72,44 +75,6 @@ const GO_CODE_NAMES: Record<number, string> = {
   15: "DataLoss",
   16: "Unauthenticated",
 };
-
-/**
- * Rewrites a Node socket error as Go's net package words it, e.g.
- * `connect ECONNREFUSED 127.0.0.1:1` -> `dial tcp 127.0.0.1:1: connect: connection refused`.
- * `hostPort` is used when the text carries no address.
- */
-export function goDialError(nodeText: string, hostPort: string): string {
-  const m =
-    /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ENOTFOUND|EAI_AGAIN)\b\s*(\S+)?/.exec(
-      nodeText,
-    );
-  const code = m?.[1];
-  const addr =
-    (m?.[2] !== undefined && /:\d+$/.test(m[2]) ? m[2] : undefined) ?? stripScheme(hostPort);
-  switch (code) {
-    case "ECONNREFUSED":
-      return `dial tcp ${addr}: connect: connection refused`;
-    case "ETIMEDOUT":
-      return `dial tcp ${addr}: i/o timeout`;
-    case "EHOSTUNREACH":
-      return `dial tcp ${addr}: connect: no route to host`;
-    case "ENETUNREACH":
-      return `dial tcp ${addr}: connect: network is unreachable`;
-    case "ECONNRESET":
-      return `read tcp ${addr}: read: connection reset by peer`;
-    case "ENOTFOUND":
-    case "EAI_AGAIN": {
-      const host = addr.replace(/:\d+$/, "");
-      return `dial tcp: lookup ${host}: no such host`;
-    }
-    default:
-      return `dial tcp ${addr}: ${nodeText}`;
-  }
-}
-
-function stripScheme(endpoint: string): string {
-  return endpoint.replace(/^[a-z]+:\/\//, "");
-}
 
 interface GrpcLikeError {
   code?: unknown;

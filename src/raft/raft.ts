@@ -55,6 +55,8 @@ export interface RaftConfig {
   maxSizePerMsg?: number;
   maxInflightMsgs?: number;
   maxUncommittedEntriesSize?: number;
+  /** Bytes of committed entries handed out per Ready (default: no limit). */
+  maxCommittedSizePerReady?: number;
   preVote?: boolean;
   checkQuorum?: boolean;
   readOnlyOption?: ReadOnlyOption;
@@ -122,7 +124,7 @@ export class Raft {
     this.logger = c.logger ?? silentLogger;
     this.maxMsgSizeBytes = c.maxSizePerMsg ?? DEFAULT_MAX_SIZE_PER_MSG;
     this.maxUncommittedSizeBytes = c.maxUncommittedEntriesSize || Number.MAX_SAFE_INTEGER;
-    this.raftLog = new RaftLog(c.storage);
+    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady || undefined);
     this.prs = new ProgressTracker(c.maxInflightMsgs ?? DEFAULT_MAX_INFLIGHT);
     this.readOnly = new ReadOnly(readOnlyOption);
     this.checkQuorum = c.checkQuorum ?? false;

@@ -186,3 +186,35 @@ test("advance after entries were replaced keeps the new tail unstable", () => {
   // The replaced entry is still to be written (re-writing index 1 is harmless).
   assert.deepEqual(rd2.entries.at(-1), e(2, 2));
 });
+
+test("maxCommittedSizePerReady spreads a large backlog of committed entries over several Readies", () => {
+  const s = new MemoryStorage({ voters: [1n, 2n, 3n], learners: [] });
+  s.append(
+    Array.from({ length: 10 }, (_, i) => ({
+      term: 1,
+      index: i + 1,
+      type: 0,
+      data: new Uint8Array(100),
+    })),
+  );
+  s.setHardState({ term: 1, vote: 0n, commit: 10 });
+  const rn = new RawNode({
+    id: 1n,
+    electionTick: 10,
+    heartbeatTick: 1,
+    storage: s,
+    maxCommittedSizePerReady: 300,
+    random: mulberry32(3),
+  });
+  const sizes: number[] = [];
+  while (rn.hasReady()) {
+    const rd = rn.ready();
+    sizes.push(rd.committedEntries.length);
+    rn.advance(rd);
+  }
+  assert.ok(sizes.length >= 4, JSON.stringify(sizes));
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    10,
+  );
+});

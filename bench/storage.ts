@@ -37,6 +37,14 @@ function benchPuts(batchSize: number, total: number): void {
     `put, batch ${String(batchSize).padStart(4)}: ${n} puts in ${ms.toFixed(0)} ms = ${rate(n, ms)}`,
   );
   store.close();
+  if (batchSize === 1000) {
+    let reopened: MvccStore | undefined;
+    const openMs = timeMs(() => {
+      reopened = MvccStore.open(path.join(dir, `puts-${batchSize}.db`));
+    });
+    console.log(`open + rebuild key index of ${n} records: ${openMs.toFixed(0)} ms`);
+    reopened!.close();
+  }
 }
 
 function benchReads(): void {

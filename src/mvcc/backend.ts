@@ -45,7 +45,9 @@ INSERT OR IGNORE INTO mvcc_state VALUES (1, 0, 1, -1);
 
 const EMPTY = Buffer.alloc(0);
 
-type RawRow = [bigint, bigint, Buffer, Buffer, bigint, bigint, bigint, bigint];
+// Revisions, versions and counts fit in a double; the int64 lease id is read as decimal text
+// (cheaper than switching the whole statement to BigInt results).
+type RawRow = [number, number, Buffer, Buffer, number, number, string, number];
 
 export class Backend {
   readonly db: Db;
@@ -70,10 +72,9 @@ export class Backend {
     this.insertStmt = this.db.prepare("INSERT INTO kv VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.getStmt = this.db
       .prepare(
-        "SELECT rev, sub, key, value, create_rev, version, lease, tombstone FROM kv WHERE rev = ? AND sub = ?",
+        "SELECT rev, sub, key, value, create_rev, version, CAST(lease AS TEXT), tombstone FROM kv WHERE rev = ? AND sub = ?",
       )
-      .raw(true)
-      .safeIntegers(true);
+      .raw(true);
     this.deleteStmt = this.db.prepare("DELETE FROM kv WHERE rev = ? AND sub = ?");
     this.stateStmt = this.db.prepare(
       "SELECT consistent_index, revision, compact_revision FROM mvcc_state WHERE id = 1",
@@ -82,21 +83,18 @@ export class Backend {
       "UPDATE mvcc_state SET consistent_index = ?, revision = ?, compact_revision = ? WHERE id = 1",
     );
     this.scanStmt = this.db
-      .prepare("SELECT rev, sub, key, tombstone, lease FROM kv ORDER BY rev, sub")
-      .raw(true)
-      .safeIntegers(true);
+      .prepare("SELECT rev, sub, key, tombstone, CAST(lease AS TEXT) FROM kv ORDER BY rev, sub")
+      .raw(true);
     this.historyStmt = this.db
       .prepare(
-        "SELECT rev, sub, key, value, create_rev, version, lease, tombstone FROM kv WHERE rev >= ? AND rev <= ? ORDER BY rev, sub",
+        "SELECT rev, sub, key, value, create_rev, version, CAST(lease AS TEXT), tombstone FROM kv WHERE rev >= ? AND rev <= ? ORDER BY rev, sub",
       )
-      .raw(true)
-      .safeIntegers(true);
+      .raw(true);
     this.uptoStmt = this.db
       .prepare(
-        "SELECT rev, sub, key, value, create_rev, version, lease, tombstone FROM kv WHERE rev <= ? ORDER BY rev, sub",
+        "SELECT rev, sub, key, value, create_rev, version, CAST(lease AS TEXT), tombstone FROM kv WHERE rev <= ? ORDER BY rev, sub",
       )
-      .raw(true)
-      .safeIntegers(true);
+      .raw(true);
   }
 
   insert(rev: Rev, kv: KeyValue, tombstone: boolean): void {
@@ -142,13 +140,13 @@ export class Backend {
   /** Every record's index facts in revision order (values are not read). */
   *scanIndex(): Generator<{ rev: Rev; key: Buffer; tombstone: boolean; lease: bigint }> {
     for (const r of this.scanStmt.iterate() as IterableIterator<
-      [bigint, bigint, Buffer, bigint, bigint]
+      [number, number, Buffer, number, string]
     >) {
       yield {
-        rev: { main: Number(r[0]), sub: Number(r[1]) },
+        rev: { main: r[0], sub: r[1] },
         key: r[2],
-        tombstone: r[3] !== 0n,
-        lease: r[4],
+        tombstone: r[3] !== 0,
+        lease: r[4] === "0" ? 0n : BigInt(r[4]),
       };
     }
   }
@@ -174,18 +172,18 @@ export class Backend {
 }
 
 function toRow(r: RawRow): Row {
-  const main = Number(r[0]);
-  const tombstone = r[7] !== 0n;
+  const main = r[0];
+  const tombstone = r[7] !== 0;
   return {
-    rev: { main, sub: Number(r[1]) },
+    rev: { main, sub: r[1] },
     tombstone,
     kv: {
       key: r[2],
       value: tombstone ? EMPTY : r[3],
-      createRevision: Number(r[4]),
+      createRevision: r[4],
       modRevision: main,
-      version: Number(r[5]),
-      lease: r[6],
+      version: r[5],
+      lease: r[6] === "0" ? 0n : BigInt(r[6]),
     },
   };
 }

@@ -896,14 +896,8 @@ export class Raft {
   /** Installs a snapshot newer than our commit index; returns whether it was installed. */
   restore(s: Snapshot): boolean {
     if (s.metadata.index <= this.raftLog.committed) return false;
-    if (this.state !== "follower") {
-      // Only a follower may receive a snapshot: this would be a bug in the sender.
-      this.logger.warn(
-        `${this.id} attempted to restore snapshot as ${this.state}; becoming follower`,
-      );
-      this.becomeFollower(this.term + 1, NONE);
-      return false;
-    }
+    // Snapshots come only from a leader, and its message made us its follower.
+    invariant(this.state === "follower", () => `${this.id} restoring a snapshot as ${this.state}`);
     if (this.raftLog.matchTerm(s.metadata.index, s.metadata.term)) {
       // We already hold that entry: just fast-forward the commit index.
       this.raftLog.commitTo(s.metadata.index);

@@ -218,3 +218,21 @@ test("maxCommittedSizePerReady spreads a large backlog of committed entries over
     10,
   );
 });
+
+test("a single-voter leader answers reads itself once it has committed in its term", () => {
+  const { rn, s } = single();
+  rn.campaign();
+  rn.readIndex(bytes("early"));
+  const rd1 = handle(rn, s);
+  assert.deepEqual(rd1.readStates, [], "deferred until the empty entry commits");
+  const rd2 = handle(rn, s);
+  assert.deepEqual(
+    rd2.readStates.map((r) => [new TextDecoder().decode(r.requestCtx), r.index]),
+    [["early", 1]],
+  );
+  rn.readIndex(bytes("now"));
+  assert.deepEqual(
+    handle(rn, s).readStates.map((r) => r.index),
+    [1],
+  );
+});

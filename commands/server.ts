@@ -23,13 +23,14 @@ export type StartMember = (config: ServerConfig, logger: Logger) => Promise<Runn
 
 export async function runServer(args: string[]): Promise<void> {
   const result = loadServerConfig(args, process.env);
-  printConfigOutputs(result.outputs, { stdout: stdoutSink, stderr: stderrSink });
+  const sinks = result.logOutputs ? sinksForOutputs(result.logOutputs) : undefined;
+  printConfigOutputs(result.outputs, { stdout: stdoutSink, stderr: stderrSink, configured: sinks });
   if (result.exitCode !== undefined) process.exit(result.exitCode);
   const config = result.config!;
   const logger = createLogger({
     level: config.debug ? "debug" : config.logLevel,
     format: config.logger === "zap" ? "json" : "capnslog",
-    sinks: sinksForOutputs(config.logOutputs),
+    sinks,
   });
 
   // etcd checks --initial-cluster only when bootstrapping a member without data.

@@ -18,7 +18,7 @@ import {
 } from "./server-config.js";
 import type { ServerConfig } from "./server-config.js";
 import { YamlConfigError, applyYamlConfigFile } from "./yaml.js";
-import { capnslogLine, createLogger } from "../log/logger.js";
+import { capnslogLine, createLogger, preciseNowMs } from "../log/logger.js";
 import type { LogFields, LogSink } from "../log/logger.js";
 import { ETCD_VERSION } from "../version.js";
 
@@ -32,6 +32,8 @@ export type ConfigOutput =
       pkg: string;
       msg: string;
       fields?: LogFields;
+      /** Written by the configured logger (to --log-outputs) rather than before it exists. */
+      configured?: true;
     }
   | { to: "stdout" | "stderr"; text: string };
 
@@ -41,6 +43,8 @@ export interface LoadResult {
   exitCode?: number;
   /** Set when the member can start. */
   config?: ServerConfig;
+  /** --log-outputs, once known: where "configured" log lines go. */
+  logOutputs?: string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -62,18 +66,24 @@ function goArch(arch: string): string {
 
 export function loadServerConfig(args: readonly string[], env: Env): LoadResult {
   const outputs: ConfigOutput[] = [];
-  const early = (level: "info" | "notice" | "warn" | "error" | "fatal", pkg: string, msg: string) =>
-    outputs.push({ to: "log", format: "capnslog", level, pkg, msg });
+  const early = (
+    level: "info" | "notice" | "warn" | "error" | "fatal",
+    pkg: string,
+    msg: string,
+    configured?: true,
+  ) => outputs.push({ to: "log", format: "capnslog", level, pkg, msg, configured });
   const ignoredWarning = (name: string) =>
     early("warn", "pkg/flags", `flag "-${name}" is no longer supported - ignoring.`);
   /** "error verifying flags" before the configured logger exists: always capnslog. */
-  const earlyInvalid = (message: string): LoadResult => {
-    early("error", "etcdmain", `error verifying flags, ${message}. See 'etcd --help'.`);
+  /** "error verifying flags", in capnslog's shape (before a logger exists, or logger=capnslog). */
+  const earlyInvalid = (message: string, configured?: true): LoadResult => {
+    early("error", "etcdmain", `error verifying flags, ${message}. See 'etcd --help'.`, configured);
     if (message === ERR_UNSET_ADVERTISE_CLIENT_URLS) {
       early(
         "error",
         "etcdmain",
         "When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.",
+        configured,
       );
     }
     return { outputs, exitCode: 1 };
@@ -144,14 +154,16 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
   }
 
   const config = buildServerConfig(values, configFile);
-  outputs.push(...loggingWarnings(config));
   try {
+    outputs.push(...deprecatedLogOutput(config, values.get("log-output") as string[]));
+    outputs.push(...loggingWarnings(config));
     validateLogging(config);
   } catch (err) {
     if (!(err instanceof ConfigInvalidError)) throw err;
     if (configFile !== "") early("info", "etcdmain", loadingNote(configFile));
     return earlyInvalid(err.message);
   }
+  const withOutputs = (r: LoadResult): LoadResult => ({ ...r, logOutputs: config.logOutputs });
   if (!logLevelKnown(config)) {
     // etcd panics here; keep its first line and exit code.
     outputs.push({
@@ -169,11 +181,12 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
       early("info", "etcdmain", loadingNote(configFile));
       return earlyInvalid(err.message);
     }
-    if (config.logger === "capnslog") return earlyInvalid(err.message);
+    if (config.logger === "capnslog") return withOutputs(earlyInvalid(err.message, true));
     const log = (msg: string) =>
       outputs.push({
         to: "log",
         format: "json",
+        configured: true,
         level: "warn",
         pkg: "etcdmain",
         msg,
@@ -181,20 +194,21 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
       });
     log("failed to verify flags");
     if (err.message === ERR_UNSET_ADVERTISE_CLIENT_URLS) log("advertise client URLs are not set");
-    return { outputs, exitCode: 1 };
+    return withOutputs({ outputs, exitCode: 1 });
   }
 
   const format = config.logger === "zap" ? "json" : "capnslog";
   if (yamlProxyError) {
     if (yamlProxyError.how === "fatal-log") {
       early("info", "", yamlProxyError.message);
-      return { outputs, exitCode: 1 };
+      return withOutputs({ outputs, exitCode: 1 });
     }
-    if (format === "capnslog") return earlyInvalid(yamlProxyError.message);
+    if (format === "capnslog") return withOutputs(earlyInvalid(yamlProxyError.message, true));
     outputs.push(
       {
         to: "log",
         format,
+        configured: true,
         level: "info",
         pkg: "etcdmain",
         msg: "loaded server configuration, other configuration command line flags and environment variables will be ignored if provided",
@@ -203,13 +217,14 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
       {
         to: "log",
         format,
+        configured: true,
         level: "warn",
         pkg: "etcdmain",
         msg: "failed to verify flags",
         fields: { error: yamlProxyError.message },
       },
     );
-    return { outputs, exitCode: 1 };
+    return withOutputs({ outputs, exitCode: 1 });
   }
   if (configFile !== "") {
     outputs.push(
@@ -217,12 +232,20 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
         ? {
             to: "log",
             format,
+            configured: true,
             level: "info",
             pkg: "etcdmain",
             msg: "loaded server configuration, other configuration command line flags and environment variables will be ignored if provided",
             fields: { path: configFile },
           }
-        : { to: "log", format, level: "info", pkg: "etcdmain", msg: loadingNote(configFile) },
+        : {
+            to: "log",
+            format,
+            level: "info",
+            pkg: "etcdmain",
+            msg: loadingNote(configFile),
+            configured: true,
+          },
     );
   }
   if (config.dataDirDefaulted) {
@@ -231,6 +254,7 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
         ? {
             to: "log",
             format,
+            configured: true,
             level: "warn",
             pkg: "etcdmain",
             msg: "'data-dir' was empty; using default",
@@ -239,6 +263,7 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
         : {
             to: "log",
             format,
+            configured: true,
             level: "warn",
             pkg: "etcdmain",
             msg: `no data-dir provided, using default data-dir ./${config.dataDir}`,
@@ -253,11 +278,12 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
   } catch (err) {
     // etcd finds this only when starting the server: its "failed to start" pair of lines.
     const message = (err as Error).message;
-    if (format === "capnslog") early("fatal", "etcdmain", message);
+    if (format === "capnslog") early("fatal", "etcdmain", message, true);
     else {
       const line = (level: "warn" | "fatal", msg: string): ConfigOutput => ({
         to: "log",
         format,
+        configured: true,
         level,
         pkg: "etcdmain",
         msg,
@@ -265,9 +291,9 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
       });
       outputs.push(line("warn", "failed to start etcd"), line("fatal", "discovery failed"));
     }
-    return { outputs, exitCode: 1 };
+    return withOutputs({ outputs, exitCode: 1 });
   }
-  return { outputs, config };
+  return withOutputs({ outputs, config });
 }
 
 function loadingNote(path: string): string {
@@ -326,6 +352,45 @@ function applyEnv(
   return out;
 }
 
+/**
+ * The old --log-output flag: taken over when it lists more outputs than --log-outputs,
+ * otherwise warned about (or refused when the two conflict), as etcd 3.4 does.
+ */
+function deprecatedLogOutput(cfg: ServerConfig, old: string[]): ConfigOutput[] {
+  const outs = cfg.logOutputs;
+  const goList = (l: string[]) => `[${l.map((x) => JSON.stringify(x)).join(" ")}]`;
+  const same = old.length === outs.length && old.every((o, i) => o === outs[i]);
+  if (old.length !== outs.length) {
+    if (old.length < outs.length) return [];
+    cfg.logOutputs = [...old];
+    return [
+      {
+        to: "stderr",
+        text: "'--log-output' flag has been deprecated! Please use '--log-outputs'!\n",
+      },
+    ];
+  }
+  if (old.length > 1) {
+    throw new ConfigInvalidError(
+      "both '--log-output' and '--log-outputs' are set; only set '--log-outputs'",
+    );
+  }
+  if (old.length < 1)
+    throw new ConfigInvalidError("either '--log-output' or '--log-outputs' flag must be set");
+  if (same && old[0] !== "default") {
+    throw new ConfigInvalidError(
+      `'--log-output=${goList(old)}' and '--log-outputs=${goList(outs)}' are incompatible; only set --log-outputs`,
+    );
+  }
+  if (old.length === 1 && old[0] === "default") return [];
+  return [
+    {
+      to: "stderr",
+      text: `[WARNING] Deprecated '--log-output' flag is set to ${goList(old)}\nPlease use '--log-outputs' flag\n`,
+    },
+  ];
+}
+
 /** The raw "[WARNING] ..." lines etcd's logging setup prints for deprecated settings. */
 function loggingWarnings(cfg: ServerConfig): ConfigOutput[] {
   const lines: string[] = [];
@@ -354,23 +419,26 @@ function loggingWarnings(cfg: ServerConfig): ConfigOutput[] {
 /** Prints the outputs in order; log lines get the current time. */
 export function printConfigOutputs(
   outputs: readonly ConfigOutput[],
-  sinks: { stdout: LogSink; stderr: LogSink },
-  nowMs: () => number = Date.now,
+  sinks: { stdout: LogSink; stderr: LogSink; configured?: LogSink[] },
+  nowMs: () => number = preciseNowMs,
 ): void {
   for (const o of outputs) {
     if (o.to !== "log") {
       (o.to === "stdout" ? sinks.stdout : sinks.stderr).write(o.text);
-    } else if (o.format === "capnslog") {
-      sinks.stderr.write(capnslogLine(o.level, nowMs(), o.pkg, o.msg, o.fields));
+      continue;
+    }
+    const targets = o.configured && sinks.configured ? sinks.configured : [sinks.stderr];
+    if (o.format === "capnslog") {
+      const line = capnslogLine(o.level, nowMs(), o.pkg, o.msg, o.fields);
+      for (const t of targets) t.write(line);
     } else {
-      const logger = createLogger({
+      createLogger({
         format: "json",
-        sinks: [sinks.stderr],
+        sinks: targets,
         component: o.pkg,
         nowMs,
         level: "debug",
-      });
-      logger.logAt(o.level === "notice" ? "info" : o.level, o.msg, o.fields);
+      }).logAt(o.level === "notice" ? "info" : o.level, o.msg, o.fields);
     }
   }
 }

@@ -110,7 +110,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 }
 
 // Date.now() has whole milliseconds; capnslog prints microseconds.
-function preciseNowMs(): number {
+export function preciseNowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 

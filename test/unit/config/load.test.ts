@@ -369,3 +369,40 @@ test("ignored legacy flags warn and do nothing", () => {
     /^TS W \| pkg\/flags: flag "-snapshot" is no longer supported - ignoring\.\nTS W \| pkg\/flags: flag "-peer-election-timeout" is no longer supported - ignoring\.\n/,
   );
 });
+
+test("deprecated --log-output: warned, taken over, or refused as etcd does", () => {
+  const warned = load(["--log-output=stderr"]);
+  assert.equal(warned.exitCode, undefined);
+  assert.match(
+    render(warned).stderr,
+    /^\[WARNING\] Deprecated '--log-output' flag is set to \["stderr"\]\nPlease use '--log-outputs' flag\n/,
+  );
+  assert.deepEqual(warned.config!.logOutputs, ["default"]);
+  const taken = load(["--log-output=stderr,stdout"]);
+  assert.deepEqual(taken.config!.logOutputs, ["stderr", "stdout"]);
+  assert.match(
+    render(taken).stderr,
+    /^'--log-output' flag has been deprecated! Please use '--log-outputs'!\n/,
+  );
+  const both = load(["--log-output=stderr", "--log-outputs=stderr"]);
+  assert.equal(both.exitCode, 1);
+  assert.match(
+    render(both).stderr,
+    /error verifying flags, '--log-output=\["stderr"\]' and '--log-outputs=\["stderr"\]' are incompatible; only set --log-outputs\./,
+  );
+});
+
+test("log lines after logger setup go to --log-outputs", () => {
+  const r = load(["--log-outputs=stdout", "--election-timeout=1"]);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(r.logOutputs, ["stdout"]);
+  let stdout = "";
+  let stderr = "";
+  printConfigOutputs(r.outputs, {
+    stdout: { write: (l) => void (stdout += l) },
+    stderr: { write: (l) => void (stderr += l) },
+    configured: [{ write: (l) => void (stdout += l) }],
+  });
+  assert.equal(stderr, "");
+  assert.match(stdout, /"msg":"failed to verify flags"/);
+});

@@ -65,3 +65,11 @@ test("MsgTimeoutNow makes the target campaign immediately, skipping pre-vote", (
   assert.equal(c.rn(2n).raft.state, "candidate");
   assert.equal(c.rn(2n).raft.term, before + 1);
 });
+
+test("with disableProposalForwarding a follower refuses proposals instead of forwarding", () => {
+  const c = new Cluster([1n, 2n, 3n], [], { disableProposalForwarding: true });
+  c.elect(1n);
+  assert.throws(() => c.rn(2n).propose(bytes("x")), ProposalDroppedError);
+  c.propose(1n, "y");
+  assert.deepEqual(c.appliedData(2n), ["y"]);
+});

@@ -117,7 +117,7 @@ export class MvccStore {
       currentRevision: { get: () => this.rev },
       compactRevision: { get: () => this.compactRev },
     });
-    this.hub = new WatcherHub(src, opts.watch);
+    this.hub = new WatcherHub(src, { logger: this.logger, ...opts.watch });
     this.writer = this.makeWriter();
   }
 
@@ -573,12 +573,25 @@ export class MvccStore {
   // ---- maintenance ----
 
   /**
-   * CRC-32 over every record and the compaction revision: equal on members with the same
-   * applied history (the applied raft index is left out).
+   * CRC-32 over every record, the compaction revision and the leases: equal on members with
+   * the same applied history (the applied raft index is left out).
    */
   hash(): number {
+    this.assertOpen();
     let crc = zlib.crc32(Buffer.from(`compact:${this.compactRev}`));
     for (const row of this.be.upTo(Number.MAX_SAFE_INTEGER)) crc = zlib.crc32(encodeRow(row), crc);
+    const hasLeases = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lease'")
+      .get();
+    if (hasLeases) {
+      const rows = this.db
+        .prepare("SELECT CAST(id AS TEXT), ttl, remaining_ttl FROM lease ORDER BY id")
+        .raw(true)
+        .iterate() as IterableIterator<[string, number, number]>;
+      for (const [id, ttl, remaining] of rows) {
+        crc = zlib.crc32(Buffer.from(`lease:${id}:${ttl}:${remaining};`), crc);
+      }
+    }
     return crc >>> 0;
   }
 
@@ -613,6 +626,15 @@ export class MvccStore {
     if (this.inBatch) throw new Error("defragment inside applyBatch");
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.exec("VACUUM");
+  }
+
+  /**
+   * Writes a consistent copy of the database to `file` while the store keeps serving
+   * (SQLite online backup); better than `snapshotBytes()` for large databases.
+   */
+  async backupTo(file: string): Promise<void> {
+    this.assertOpen();
+    await this.db.backup(file);
   }
 
   /** The whole database as bytes (a consistent copy), for raft snapshots and `snapshot save`. */

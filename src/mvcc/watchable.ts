@@ -4,8 +4,8 @@
 // history later, in bounded batches, so it never holds up writers or other watchers.
 import { inInterval, toInterval } from "./key-index.js";
 import type { KeyInterval, Rev } from "./key-index.js";
-import { EventType } from "./types.js";
-import type { Event, KeyValue } from "./types.js";
+import { EventType, silentLogger } from "./types.js";
+import type { Event, KeyValue, Logger } from "./types.js";
 
 export const WatchFilter = { NOPUT: 0, NODELETE: 1 } as const;
 export type WatchFilter = (typeof WatchFilter)[keyof typeof WatchFilter];
@@ -68,6 +68,7 @@ export interface WatchHubOptions {
   autoSync?: boolean;
   /** Delay before a resync pass when there is work (ms). */
   syncIntervalMs?: number;
+  logger?: Logger;
 }
 
 class Watcher {
@@ -101,6 +102,7 @@ export class WatcherHub {
   private readonly syncIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly logger: Logger;
 
   constructor(
     private readonly src: WatchSource,
@@ -109,6 +111,7 @@ export class WatcherHub {
     this.maxRevisionsPerSync = opts.maxRevisionsPerSync ?? 100;
     this.autoSync = opts.autoSync ?? true;
     this.syncIntervalMs = opts.syncIntervalMs ?? 0;
+    this.logger = opts.logger ?? silentLogger;
     if (this.maxRevisionsPerSync < 1) throw new Error("maxRevisionsPerSync must be ≥ 1");
   }
 
@@ -192,8 +195,8 @@ export class WatcherHub {
     for (const w of this.unsynced) {
       if (w.paused) continue;
       if (w.nextRev < compactRev) {
+        this.deliver(w, { events: [], revision: cur, compactRevision: compactRev, canceled: true });
         this.cancel(w);
-        w.cb({ events: [], revision: cur, compactRevision: compactRev, canceled: true });
         continue;
       }
       if (w.nextRev > cur) {
@@ -251,7 +254,19 @@ export class WatcherHub {
   }
 
   private deliver(w: Watcher, resp: WatchResponse): void {
-    if (w.cb(resp) === false && !w.canceled) {
+    let ok: boolean | void;
+    try {
+      ok = w.cb(resp);
+    } catch (err) {
+      // a broken consumer must not break the apply loop or other watchers
+      this.cancel(w);
+      this.logger.error("watch callback failed; watcher canceled", {
+        watchId: w.id,
+        error: String(err),
+      });
+      return;
+    }
+    if (ok === false && !w.canceled) {
       // congested: stop live delivery; history is the buffer from here on
       w.paused = true;
       if (w.synced) {

@@ -289,3 +289,16 @@ test("random interleavings of writes, syncs and back-pressure deliver each event
     { seed: 4242, numRuns: 120 },
   );
 });
+
+test("a throwing watch callback is canceled without disturbing the write or others", () =>
+  withStore((s) => {
+    const good = collector();
+    s.watch({ key: b("k") }, () => {
+      throw new Error("consumer bug");
+    });
+    s.watch({ key: b("k") }, good.cb);
+    put(s, "k", "1");
+    put(s, "k", "2");
+    assert.deepEqual(good.revs(), [2, 3]);
+    assert.deepEqual(s.watcherCounts, { synced: 1, unsynced: 0 });
+  }));

@@ -1,6 +1,5 @@
 // `tsctl compaction <revision> [--physical]`: compacts the key-value history up to a revision.
 import type { Command } from "commander";
-import type { CompactionResponse } from "../../src/proto/index.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
 import { parseGoInt } from "./flags.js";
@@ -22,10 +21,8 @@ export function registerCompaction(program: Command): void {
         } catch (err) {
           throw new CommandError(ExitCode.Error, (err as Error).message);
         }
-        const conn = await ctx.conn();
-        await conn.call<CompactionResponse>((md, opts, cb) =>
-          conn.kv.compact({ revision, physical: flags.physical === true }, md, opts, cb),
-        );
+        const client = await ctx.client();
+        await client.kv.compact({ revision, physical: flags.physical === true });
         process.stdout.write(`compacted revision ${revision}\n`);
       }),
     );

@@ -1,6 +1,6 @@
 // `tsctl del <key> [range_end]`: deletes a key or range, optionally returning the old pairs.
 import type { Command } from "commander";
-import type { DeleteRangeRequest, DeleteRangeResponse } from "../../src/proto/index.js";
+import type { DeleteRangeRequest } from "../../src/proto/index.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
 import { keyRange } from "./keys.js";
@@ -53,10 +53,8 @@ export function registerDel(program: Command): void {
   ).action((args: string[], flags: DelFlags, cmd: Command) =>
     run(cmd, async (ctx) => {
       const req = delRequest(args, flags);
-      const conn = await ctx.conn();
-      const resp = await conn.call<DeleteRangeResponse>((md, opts, cb) =>
-        conn.kv.deleteRange(req, md, opts, cb),
-      );
+      const client = await ctx.client();
+      const resp = await client.kv.deleteRange(req);
       ctx.printer.del(resp);
     }),
   );

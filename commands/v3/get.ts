@@ -1,7 +1,7 @@
 // `tsctl get <key> [range_end]`: reads a key or range, with etcdctl's sort, limit, revision,
 // consistency and prefix/from-key options.
 import type { Command } from "commander";
-import type { RangeRequest, RangeResponse } from "../../src/proto/index.js";
+import type { RangeRequest } from "../../src/proto/index.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
 import { intFlag } from "./flags.js";
@@ -108,10 +108,8 @@ export function registerGet(program: Command): void {
     return run(
       cmd,
       async (ctx) => {
-        const conn = await ctx.conn();
-        const resp = await conn.call<RangeResponse>((md, opts, cb) =>
-          conn.kv.range(req, md, opts, cb),
-        );
+        const client = await ctx.client();
+        const resp = await client.kv.range(req);
         ctx.printer.get(resp);
       },
       { valueOnly: flags.printValueOnly === true },

@@ -1,16 +1,9 @@
 // `tsctl lease grant|revoke|timetolive|list|keep-alive`: lease management with etcdctl's
 // texts (hex ids) and exit codes.
 import type { Command } from "commander";
-import type {
-  LeaseGrantResponse,
-  LeaseKeepAliveResponse,
-  LeaseLeasesResponse,
-  LeaseRevokeResponse,
-  LeaseTimeToLiveResponse,
-} from "../../src/proto/index.js";
 import { CommandError, ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
-import { run } from "./context.js";
+import { failWith, run } from "./context.js";
 import { parseGoInt } from "./flags.js";
 
 /** A lease id argument in hex, as etcdctl's leaseFromArgs parses it. */
@@ -26,47 +19,27 @@ export function leaseFromArg(arg: string): bigint {
 }
 
 async function keepAlive(ctx: CommandContext, id: bigint, once: boolean): Promise<void> {
-  const { toCommandError } = await import("./conn.js");
-  const conn = await ctx.conn();
-  const stream = conn.lease.leaseKeepAlive(conn.metadata());
-  const responses: LeaseKeepAliveResponse[] = [];
-  let wake: (() => void) | undefined;
-  let failure: unknown;
-  stream.on("data", (r: LeaseKeepAliveResponse) => {
-    responses.push(r);
-    wake?.();
-  });
-  stream.on("error", (err) => {
-    failure = err;
-    wake?.();
-  });
-  const next = async (): Promise<LeaseKeepAliveResponse> => {
-    while (responses.length === 0) {
-      if (failure !== undefined) throw toCommandError(failure, ExitCode.BadConnection);
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-    return responses.shift()!;
-  };
+  const client = await ctx.client();
+  if (once) {
+    const r = await client.lease
+      .keepAliveOnce(id, { timeoutMs: 0 })
+      .catch(failWith(ExitCode.BadConnection));
+    if (r.TTL <= 0n)
+      throw new CommandError(ExitCode.BadConnection, "etcdserver: requested lease not found");
+    ctx.printer.keepAlive(r);
+    return;
+  }
   try {
-    for (;;) {
-      stream.write({ ID: id });
-      const r = await next();
-      if (r.TTL <= 0n) {
-        if (once)
-          throw new CommandError(ExitCode.BadConnection, "etcdserver: requested lease not found");
-        break;
-      }
+    for await (const r of client.lease.keepAlive(id)) {
+      if (r.TTL <= 0n) break;
       ctx.printer.keepAlive(r);
-      if (once) return;
-      // Renew at a third of the TTL, as etcd's client does.
-      await new Promise((resolve) => setTimeout(resolve, (Number(r.TTL) * 1000) / 3));
     }
-    if (ctx.globals.writeOut === "simple") {
-      const { hex016 } = await import("../../src/printer/text.js");
-      process.stdout.write(`lease ${hex016(id)} expired or revoked.\n`);
-    }
-  } finally {
-    stream.cancel();
+  } catch (err) {
+    failWith(ExitCode.BadConnection)(err);
+  }
+  if (ctx.globals.writeOut === "simple") {
+    const { hex016 } = await import("../../src/printer/text.js");
+    process.stdout.write(`lease ${hex016(id)} expired or revoked.\n`);
   }
 }
 
@@ -88,15 +61,10 @@ export function registerLease(program: Command): void {
         } catch (err) {
           throw new CommandError(ExitCode.BadArgs, `bad TTL (${(err as Error).message})`);
         }
-        const { errorText } = await import("./conn.js");
-        const conn = await ctx.conn();
-        const resp = await conn
-          .rawCall<LeaseGrantResponse>((md, opts, cb) =>
-            conn.lease.leaseGrant({ TTL: ttl, ID: 0n }, md, opts, cb),
-          )
-          .catch((err: unknown) => {
-            throw new CommandError(ExitCode.Error, `failed to grant lease (${errorText(err)})`);
-          });
+        const client = await ctx.client();
+        const resp = await client.lease
+          .grant({ TTL: ttl })
+          .catch(failWith(ExitCode.Error, (t) => `failed to grant lease (${t})`));
         ctx.printer.grant(resp);
       }),
     );
@@ -111,15 +79,10 @@ export function registerLease(program: Command): void {
         if (args.length !== 1)
           throw new CommandError(ExitCode.BadArgs, "lease revoke command needs 1 argument");
         const id = leaseFromArg(args[0]!);
-        const { errorText } = await import("./conn.js");
-        const conn = await ctx.conn();
-        const resp = await conn
-          .rawCall<LeaseRevokeResponse>((md, opts, cb) =>
-            conn.lease.leaseRevoke({ ID: id }, md, opts, cb),
-          )
-          .catch((err: unknown) => {
-            throw new CommandError(ExitCode.Error, `failed to revoke lease (${errorText(err)})`);
-          });
+        const client = await ctx.client();
+        const resp = await client.lease
+          .revoke({ ID: id })
+          .catch(failWith(ExitCode.Error, (t) => `failed to revoke lease (${t})`));
         ctx.printer.revoke(id, resp);
       }),
     );
@@ -138,17 +101,11 @@ export function registerLease(program: Command): void {
             "lease timetolive command needs lease ID as argument",
           );
         const id = leaseFromArg(args[0]!);
-        const { toCommandError } = await import("./conn.js");
-        const conn = await ctx.conn();
+        const client = await ctx.client();
         const keys = flags.keys === true;
-        const resp = await conn
-          .rawCall<LeaseTimeToLiveResponse>(
-            (md, opts, cb) => conn.lease.leaseTimeToLive({ ID: id, keys }, md, opts, cb),
-            0,
-          )
-          .catch((err: unknown) => {
-            throw toCommandError(err, ExitCode.BadConnection);
-          });
+        const resp = await client.lease
+          .timeToLive({ ID: id, keys }, { timeoutMs: 0 })
+          .catch(failWith(ExitCode.BadConnection));
         ctx.printer.timeToLive(resp, keys);
       }),
     );
@@ -159,16 +116,10 @@ export function registerLease(program: Command): void {
     .argument("[args...]")
     .action((_args: string[], _f: object, cmd: Command) =>
       run(cmd, async (ctx) => {
-        const { toCommandError } = await import("./conn.js");
-        const conn = await ctx.conn();
-        const resp = await conn
-          .rawCall<LeaseLeasesResponse>(
-            (md, opts, cb) => conn.lease.leaseLeases({}, md, opts, cb),
-            0,
-          )
-          .catch((err: unknown) => {
-            throw toCommandError(err, ExitCode.BadConnection);
-          });
+        const client = await ctx.client();
+        const resp = await client.lease
+          .leases({ timeoutMs: 0 })
+          .catch(failWith(ExitCode.BadConnection));
         ctx.printer.leases(resp);
       }),
     );

@@ -151,6 +151,10 @@ export async function runV3(args: string[]): Promise<void> {
     if (err instanceof Error && err.name === "UnsupportedFormatError") {
       throw new CommandError(ExitCode.BadFeature, err.message);
     }
+    // Server and transport failures: etcdctl prints the text unchanged and exits 1.
+    if (err instanceof Error && err.name === "EtcdClientError") {
+      throw new CommandError(ExitCode.Error, err.message);
+    }
     throw err;
   }
 }

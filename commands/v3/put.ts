@@ -1,7 +1,7 @@
 // `tsctl put <key> [value]`: writes a key (value from stdin when omitted), optionally with a
 // lease, returning the previous pair or keeping the current value/lease.
 import type { Command } from "commander";
-import type { PutRequest, PutResponse } from "../../src/proto/index.js";
+import type { PutRequest } from "../../src/proto/index.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
 import { parseGoInt } from "./flags.js";
@@ -74,8 +74,8 @@ export function registerPut(program: Command): void {
         stdinValue = await readStdin();
       }
       const req = putRequest(args, flags, stdinValue);
-      const conn = await ctx.conn();
-      const resp = await conn.call<PutResponse>((md, opts, cb) => conn.kv.put(req, md, opts, cb));
+      const client = await ctx.client();
+      const resp = await client.kv.put(req);
       ctx.printer.put(resp);
     }),
   );

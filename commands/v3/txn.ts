@@ -1,7 +1,7 @@
 // `tsctl txn [-i]`: reads compares, success ops and failure ops (blank-line separated) from
 // stdin in etcdctl's grammar and commits them as one transaction.
 import { Command } from "commander";
-import type { Compare, RequestOp, TxnResponse } from "../../src/proto/index.js";
+import type { Compare, RequestOp } from "../../src/proto/index.js";
 import { goQuote } from "../../src/printer/text.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
@@ -143,17 +143,14 @@ export function registerTxn(program: Command): void {
           if (flags.interactive) process.stdout.write(text + "\n");
         };
         const lines = new LineReader();
-        const conn = await ctx.conn();
+        const client = await ctx.client();
         prompt("compares:");
         const compare = await readSection(lines, parseCompare);
         prompt("success requests (get, put, del):");
         const success = await readSection(lines, parseRequestOp);
         prompt("failure requests (get, put, del):");
         const failure = await readSection(lines, parseRequestOp);
-        const resp = await conn.call<TxnResponse>(
-          (md, opts, cb) => conn.kv.txn({ compare, success, failure }, md, opts, cb),
-          0,
-        );
+        const resp = await client.kv.txn({ compare, success, failure }, { timeoutMs: 0 });
         ctx.printer.txn(resp);
       }),
     );

@@ -109,51 +109,45 @@ async function runExec(exec: string[], r: WatchResponse): Promise<void> {
 }
 
 /**
- * One watch stream carrying every watcher of this process; resolves when the server cancels
- * a watcher (non-interactive) and otherwise runs until the process ends.
+ * One watch stream carrying every watcher of this process. `canceled` settles when the server
+ * cancels a watcher (or the stream fails); the non-interactive command then exits.
  */
 async function openStream(ctx: CommandContext) {
-  const conn = await ctx.conn();
-  const md = conn.metadata();
-  md.set("hasleader", "true");
-  const stream = conn.watchClient.watch(md);
+  const client = await ctx.client();
+  const stream = await client.watchStream();
   const execs = new Map<bigint, string[]>();
   const pending: string[][] = [];
-  let chain = Promise.resolve();
-  let onCanceled: () => void = () => undefined;
-  const canceled = new Promise<void>((resolve) => (onCanceled = resolve));
-  let failure: ((err: Error) => void) | undefined;
-  const failed = new Promise<never>((_, reject) => (failure = reject));
-  stream.on("data", (r: WatchResponse) => {
+  const handle = async (r: WatchResponse): Promise<boolean> => {
     if (r.created) {
       execs.set(r.watchId, pending.shift() ?? []);
-      if (!r.canceled) return;
+      if (!r.canceled) return false;
     }
+    if (r.canceled) process.stderr.write(`watch was canceled (${cancelText(r)})\n`);
+    if (isProgressNotify(r)) {
+      // etcd's client hands a stream-wide progress notice to every watcher on the stream.
+      for (let i = 0; i < Math.max(1, execs.size); i++)
+        process.stdout.write(`progress notify: ${r.header?.revision ?? 0n}\n`);
+    }
+    ctx.printer.watch(r);
     const exec = execs.get(r.watchId) ?? [];
-    // Serialised so exec commands run one at a time, in event order.
-    chain = chain.then(async () => {
-      if (r.canceled) process.stderr.write(`watch was canceled (${cancelText(r)})\n`);
-      if (isProgressNotify(r)) {
-        for (let i = 0; i < Math.max(1, execs.size); i++)
-          process.stdout.write(`progress notify: ${r.header?.revision ?? 0n}\n`);
-      }
-      ctx.printer.watch(r);
-      if (exec.length > 0) await runExec(exec, r);
-      if (r.canceled) onCanceled();
-    });
-  });
-  stream.on("error", (err: Error) => failure?.(err));
+    if (exec.length > 0) await runExec(exec, r);
+    return r.canceled;
+  };
+  const canceled = (async () => {
+    // Handled one at a time, so exec commands run in event order.
+    for await (const r of stream) if (await handle(r)) return;
+  })();
   return {
     watch(create: WatchCreateRequest, exec: string[]) {
       pending.push(exec);
-      stream.write({ requestUnion: { $case: "createRequest", value: create } });
+      stream.create(create);
     },
     progress() {
-      stream.write({ requestUnion: { $case: "progressRequest", value: {} } });
+      stream.progress();
     },
-    canceled: Promise.race([canceled, failed]).then(() => chain),
+    canceled,
     close() {
-      stream.cancel();
+      stream.close();
     },
   };
 }
@@ -242,9 +236,6 @@ export function registerWatch(program: Command): void {
       stream.watch(create, exec ?? []);
       try {
         await stream.canceled;
-      } catch (err) {
-        const { toCommandError } = await import("./conn.js");
-        throw toCommandError(err);
       } finally {
         stream.close();
       }

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePorts, runCli, startRealEtcd, REPO_ROOT } from "../helpers/index.js";
-import type { CliResult } from "../helpers/index.js";
+import type { CliResult, RunCliOptions } from "../helpers/index.js";
 
 export interface CompatServer {
   endpoint: string;
@@ -78,6 +78,34 @@ export const tsctlServerFactory: ServerFactory = {
     };
   },
 };
+
+/**
+ * TSCTL_COMPAT_BIN=<path to a tsctl launcher> runs that build instead of bin/tsctl (useful
+ * when others rebuild dist/ in a shared work tree while the suite runs).
+ */
+function runTool(tool: Tool, args: string[], opts: RunCliOptions): Promise<CliResult> {
+  const bin = process.env.TSCTL_COMPAT_BIN;
+  if (tool === "etcdctl" || bin === undefined) return runCli(tool, args, opts);
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith("ETCDCTL_")) delete env[k];
+    delete env.NODE_OPTIONS;
+    Object.assign(env, opts.env ?? {});
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code: code ?? -1, ...(signal !== null ? { signal } : {}) });
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(opts.input ?? "");
+  });
+}
 
 export function serverFactory(): ServerFactory {
   return process.env.TSCTL_COMPAT_SERVER === "tsctl" ? tsctlServerFactory : realEtcdFactory;
@@ -148,7 +176,7 @@ function errorLines(stderr: string): string[] {
 export async function runRow(row: Row, c: RowContext): Promise<CliResult> {
   const args = [...(row.withEndpoint === false ? [] : ["--endpoints", c.endpoint]), ...row.args(c)];
   const input = typeof row.input === "function" ? row.input(c) : row.input;
-  const result = runCli(c.tool, args, {
+  const result = runTool(c.tool, args, {
     input,
     env: typeof row.env === "function" ? row.env(c) : row.env,
     timeoutMs: row.timeoutMs ?? 30_000,

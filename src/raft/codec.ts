@@ -50,6 +50,48 @@ const T9_LEN = 0x4a;
 const T12_LEN = 0x62;
 
 // ---------------------------------------------------------------------------------------
+// Output. A writer that splices large byte fields in by reference and copies every piece
+// once into an exactly sized result, instead of copying them into a buffer that doubles
+// as it grows (which costs several copies and zero-fills of a 20 KB MsgApp). Not for
+// callers that keep the writer across turns: the spliced arrays are read at finish().
+
+const SPLICE_MIN_BYTES = 128;
+
+class SplicingWriter extends BinaryWriter {
+  private chunks: Uint8Array[] = [];
+  private splicedBytes = 0;
+
+  override bytes(value: Uint8Array): this {
+    this.uint32(value.length);
+    if (value.length < SPLICE_MIN_BYTES) return this.raw(value);
+    const head = super.finish();
+    this.chunks.push(head, value);
+    this.splicedBytes += head.length + value.length;
+    return this;
+  }
+
+  override finish(): Uint8Array<ArrayBuffer> {
+    const tail = super.finish();
+    if (this.chunks.length === 0) return tail;
+    // Every byte is overwritten below: skip the zero-fill. Unpooled, so the result owns its
+    // whole ArrayBuffer; a plain Uint8Array view, so decoders of it hand out plain views.
+    const raw = Buffer.allocUnsafeSlow(this.splicedBytes + tail.length);
+    const out = new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      const n = c.length;
+      if (n < 32) for (let i = 0; i < n; i++) out[at + i] = c[i]!;
+      else out.set(c, at);
+      at += n;
+    }
+    out.set(tail, at);
+    this.chunks = [];
+    this.splicedBytes = 0;
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Wire helpers. Terms and indexes are JS numbers: the 32-bit varint path is the fast one,
 // larger values go through the library's 64-bit path.
 
@@ -108,6 +150,7 @@ function messageType(v: number, at: number): MessageType {
 }
 
 function skip(r: BinaryReader, wireType: WireType, field: number): void {
+  if (field === 0) throw new CodecError(`illegal field number 0 before byte ${r.pos}`);
   r.skip(wireType, field);
 }
 
@@ -153,7 +196,9 @@ function readEntry(r: BinaryReader, end: number): Entry {
   let data: Uint8Array = EMPTY;
   while (r.pos < end) {
     const at = r.pos;
-    const [field, wt] = r.tag();
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt: WireType = tag & 7;
     if (field === 1 && wt === WireType.Varint) type = entryType(r.uint32(), at);
     else if (field === 2 && wt === WireType.Varint) term = readNum(r);
     else if (field === 3 && wt === WireType.Varint) index = readNum(r);
@@ -165,7 +210,7 @@ function readEntry(r: BinaryReader, end: number): Entry {
 }
 
 export function encodeEntry(e: Entry): Uint8Array {
-  const w = new BinaryWriter();
+  const w = new SplicingWriter();
   writeEntry(w, e);
   return w.finish();
 }
@@ -195,7 +240,9 @@ export function decodeHardState(bytes: Uint8Array): HardState {
     let vote = 0n;
     let commit = 0;
     while (r.pos < r.len) {
-      const [field, wt] = r.tag();
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wt: WireType = tag & 7;
       if (field === 1 && wt === WireType.Varint) term = readNum(r);
       else if (field === 2 && wt === WireType.Varint) vote = readId(r);
       else if (field === 3 && wt === WireType.Varint) commit = readNum(r);
@@ -237,7 +284,9 @@ function readConfState(r: BinaryReader, end: number): ConfState {
   const voters: NodeId[] = [];
   const learners: NodeId[] = [];
   while (r.pos < end) {
-    const [field, wt] = r.tag();
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt: WireType = tag & 7;
     const idWire = wt === WireType.Varint || wt === WireType.LengthDelimited;
     if (field === 1 && idWire) readIds(r, wt, voters);
     else if (field === 2 && idWire) readIds(r, wt, learners);
@@ -279,7 +328,9 @@ export function decodeConfChange(bytes: Uint8Array): ConfChange {
     let context: Uint8Array = EMPTY;
     while (r.pos < r.len) {
       const at = r.pos;
-      const [field, wt] = r.tag();
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wt: WireType = tag & 7;
       if (field === 1 && wt === WireType.Varint) id = readId(r);
       else if (field === 2 && wt === WireType.Varint) {
         type = r.uint32();
@@ -314,7 +365,9 @@ function readMetadata(r: BinaryReader, end: number): SnapshotMetadata {
   let index = 0;
   let term = 0;
   while (r.pos < end) {
-    const [field, wt] = r.tag();
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt: WireType = tag & 7;
     if (field === 1 && wt === WireType.LengthDelimited) confState = readConfState(r, endOf(r));
     else if (field === 2 && wt === WireType.Varint) index = readNum(r);
     else if (field === 3 && wt === WireType.Varint) term = readNum(r);
@@ -340,7 +393,9 @@ function readSnapshot(r: BinaryReader, end: number): Snapshot {
   let data: Uint8Array = EMPTY;
   let metadata: SnapshotMetadata = { confState: { voters: [], learners: [] }, index: 0, term: 0 };
   while (r.pos < end) {
-    const [field, wt] = r.tag();
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt: WireType = tag & 7;
     if (field === 1 && wt === WireType.LengthDelimited) data = r.bytes();
     else if (field === 2 && wt === WireType.LengthDelimited) metadata = readMetadata(r, endOf(r));
     else skip(r, wt, field);
@@ -350,7 +405,7 @@ function readSnapshot(r: BinaryReader, end: number): Snapshot {
 }
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
-  const w = new BinaryWriter();
+  const w = new SplicingWriter();
   writeSnapshot(w, s);
   return w.finish();
 }
@@ -454,7 +509,9 @@ function readMessage(r: BinaryReader, end: number): Message {
   };
   while (r.pos < end) {
     const at = r.pos;
-    const [field, wt] = r.tag();
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt: WireType = tag & 7;
     if (wt === WireType.Varint) {
       switch (field) {
         case 1:
@@ -508,7 +565,7 @@ function readMessage(r: BinaryReader, end: number): Message {
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  const w = new BinaryWriter();
+  const w = new SplicingWriter();
   writeMessage(w, m);
   return w.finish();
 }
@@ -523,7 +580,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
  * is `repeated raftpb.Message`.
  */
 export function encodeMessages(msgs: readonly Message[]): Uint8Array {
-  const w = new BinaryWriter();
+  const w = new SplicingWriter();
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i]!;
     w.uint32(T1_LEN).uint32(messageSize(m));
@@ -537,7 +594,9 @@ export function decodeMessages(bytes: Uint8Array): Message[] {
   return guard(() => {
     const out: Message[] = [];
     while (r.pos < r.len) {
-      const [field, wt] = r.tag();
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wt: WireType = tag & 7;
       if (field === 1 && wt === WireType.LengthDelimited) out.push(readMessage(r, endOf(r)));
       else skip(r, wt, field);
     }

@@ -217,3 +217,17 @@ test("round trips of random values (ids up to 2^64-1)", () => {
     { numRuns: 200 },
   );
 });
+
+test("field number 0 and unknown wire types are rejected", () => {
+  assert.throws(() => decodeHardState(unhex("0001")), /illegal field number 0/);
+  assert.throws(() => decodeHardState(unhex("0f01")), CodecError); // field 1, wire type 7
+});
+
+test("encoded bytes own their whole ArrayBuffer", () => {
+  const m = msg({ entries: [{ term: 1, index: 1, type: 0, data: new Uint8Array(500).fill(3) }] });
+  const out = encodeMessage(m);
+  assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
+  assert.equal(out.byteOffset, 0);
+  assert.equal(out.buffer.byteLength, out.length);
+  assert.deepEqual(decodeMessage(out), m);
+});

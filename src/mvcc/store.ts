@@ -358,7 +358,7 @@ export class MvccStore {
     this.be.insert(rev, kv, false);
     this.index.put(kv.key, rev);
     this.setKeyLease(k, lease);
-    this.pending.push({ event: { type: EventType.PUT, kv }, rev, prevRev: prevAt?.rev });
+    this.pending.push({ event: { type: EventType.PUT, kv }, k, rev, prevRev: prevAt?.rev });
   }
 
   private deleteRange(req: DeleteRangeRequest, readRev: number): DeleteRangeResult {
@@ -382,8 +382,9 @@ export class MvccStore {
     };
     this.be.insert(rev, kv, true);
     this.index.tombstone(key, rev);
-    this.setKeyLease(key.toString("latin1"), 0n);
-    this.pending.push({ event: { type: EventType.DELETE, kv }, rev, prevRev: prevAt.rev });
+    const k = key.toString("latin1");
+    this.setKeyLease(k, 0n);
+    this.pending.push({ event: { type: EventType.DELETE, kv }, k, rev, prevRev: prevAt.rev });
   }
 
   private setKeyLease(k: string, lease: bigint): void {
@@ -553,12 +554,14 @@ export class MvccStore {
 
   private history(from: number, to: number): ChangeEvent[] {
     return this.be.history(from, to).map((row) => {
-      const prevRev = this.index.entry(row.kv.key.toString("latin1"))?.revBefore(row.rev);
+      const k = row.kv.key.toString("latin1");
+      const prevRev = this.index.entry(k)?.revBefore(row.rev);
       const kv: KeyValue = row.tombstone
         ? { ...row.kv, createRevision: 0, version: 0, lease: 0n }
         : row.kv;
       return {
         event: { type: row.tombstone ? EventType.DELETE : EventType.PUT, kv },
+        k,
         rev: row.rev,
         prevRev,
       };

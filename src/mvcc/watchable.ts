@@ -47,6 +47,8 @@ export interface WatchHandle {
 /** A committed change with what a watcher may need to find its previous value. */
 export interface ChangeEvent {
   event: Event;
+  /** The key as a latin1 string (the index's key form), computed once. */
+  k: string;
   rev: Rev;
   prevRev?: Rev;
 }
@@ -86,9 +88,9 @@ class Watcher {
     readonly cb: WatchCallback,
   ) {}
 
-  wants(ev: Event): boolean {
-    if (ev.type === EventType.PUT ? this.noPut : this.noDelete) return false;
-    return inInterval(this.iv, ev.kv.key.toString("latin1"));
+  wants(c: ChangeEvent): boolean {
+    if (c.event.type === EventType.PUT ? this.noPut : this.noDelete) return false;
+    return inInterval(this.iv, c.k);
   }
 }
 
@@ -165,13 +167,13 @@ export class WatcherHub {
     if (changes.length === 0) return;
     const per = new Map<Watcher, ChangeEvent[]>();
     const add = (w: Watcher, c: ChangeEvent) => {
-      if (w.nextRev > c.rev.main || !w.wants(c.event)) return;
+      if (w.nextRev > c.rev.main || !w.wants(c)) return;
       let list = per.get(w);
       if (!list) per.set(w, (list = []));
       list.push(c);
     };
     for (const c of changes) {
-      const ws = this.singles.get(c.event.kv.key.toString("latin1"));
+      const ws = this.singles.get(c.k);
       if (ws) for (const w of ws) add(w, c);
       for (const w of this.ranges) add(w, c);
     }
@@ -214,7 +216,7 @@ export class WatcherHub {
     const prevCache = new Map<ChangeEvent, KeyValue | undefined>();
     for (const w of ready) {
       if (w.canceled) continue;
-      const mine = changes.filter((c) => c.rev.main >= w.nextRev && w.wants(c.event));
+      const mine = changes.filter((c) => c.rev.main >= w.nextRev && w.wants(c));
       w.nextRev = Math.max(w.nextRev, to + 1);
       if (mine.length > 0) {
         this.deliver(w, { events: this.materialize(w, mine, prevCache), revision: cur });

@@ -9,7 +9,7 @@ import {
   Compare_CompareTarget,
   Event_EventType,
 } from "../../src/proto/index.js";
-import { freePort, skipWithoutEtcd, startRealEtcd } from "../helpers/index.js";
+import { freePort, skipWithoutEtcd, startRealEtcd, startTcpProxy } from "../helpers/index.js";
 import type { RealEtcd } from "../helpers/index.js";
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -255,6 +255,40 @@ describe("v3 client against real etcd", { skip: skipWithoutEtcd }, () => {
       }
     } finally {
       await client.auth.userDelete({ name: "root" }).catch(() => undefined);
+    }
+  });
+
+  test("watch resumes after a broken connection without losing or repeating events", async () => {
+    const port = Number(etcd.endpoint.split(":")[1]);
+    const proxy = await startTcpProxy("127.0.0.1", port);
+    const c = new EtcdClient({ endpoints: [proxy.endpoint] });
+    try {
+      const stream = await c.watch({ key: b("r"), rangeEnd: prefixEnd(b("r")) });
+      const created = await stream.next();
+      assert.ok(created?.created);
+      await client.kv.put({ key: b("r1"), value: b("1") });
+      assert.deepEqual(
+        (await stream.next())?.events.map((e) => e.kv?.value.toString()),
+        ["1"],
+      );
+      proxy.dropConnections();
+      // Written while the watch is down: must still arrive, once.
+      await client.kv.put({ key: b("r2"), value: b("2") });
+      await client.kv.put({ key: b("r3"), value: b("3") });
+      const seen: string[] = [];
+      while (seen.length < 2) {
+        const resp = await stream.next();
+        assert.ok(resp !== undefined);
+        assert.equal(resp.created, false);
+        assert.equal(resp.watchId, created.watchId);
+        seen.push(...resp.events.map((e) => e.kv?.value.toString() ?? ""));
+      }
+      assert.deepEqual(seen, ["2", "3"]);
+      stream.close();
+      assert.equal(await stream.next(), undefined);
+    } finally {
+      c.close();
+      await proxy.close();
     }
   });
 

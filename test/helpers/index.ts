@@ -3,4 +3,6 @@ export { freePort, freePorts } from "./ports.js";
 export { startRealEtcd, hasRealEtcd, skipWithoutEtcd, ETCD_BIN, ETCDCTL_BIN } from "./etcd.js";
 export type { RealEtcd, StartRealEtcdOptions } from "./etcd.js";
 export { runCli, REPO_ROOT } from "./cli.js";
+export { startTcpProxy } from "./proxy.js";
+export type { TcpProxy } from "./proxy.js";
 export type { CliResult, RunCliOptions } from "./cli.js";

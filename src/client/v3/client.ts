@@ -4,7 +4,6 @@
 import { Auth } from "./auth.js";
 import { Cluster } from "./cluster.js";
 import { Core } from "./core.js";
-import type { CallOptions } from "./core.js";
 import { Election } from "./election.js";
 import { KV } from "./kv.js";
 import { Lease } from "./lease.js";
@@ -12,7 +11,7 @@ import { Lock } from "./lock.js";
 import { Maintenance } from "./maintenance.js";
 import type { ClientOptions } from "./options.js";
 import { openWatchStream } from "./watch.js";
-import type { WatchStream } from "./watch.js";
+import type { WatchStream, WatchStreamOptions } from "./watch.js";
 import type { Input } from "./input.js";
 import type { WatchCreateRequest } from "../../proto/gen/etcdserverpb/rpc.js";
 
@@ -57,12 +56,15 @@ export class EtcdClient {
   }
 
   /** Opens an empty watch stream; send create/cancel/progress requests on it. */
-  watchStream(opts?: CallOptions): Promise<WatchStream> {
+  watchStream(opts?: WatchStreamOptions): Promise<WatchStream> {
     return openWatchStream(this.core, opts);
   }
 
   /** Opens a watch stream with one watcher; the first response is its `created` message. */
-  async watch(req: Input<typeof WatchCreateRequest>, opts?: CallOptions): Promise<WatchStream> {
+  async watch(
+    req: Input<typeof WatchCreateRequest>,
+    opts?: WatchStreamOptions,
+  ): Promise<WatchStream> {
     const stream = await openWatchStream(this.core, opts);
     stream.create(req);
     return stream;

@@ -10,6 +10,7 @@ export {
 export type { CallOptions, RetryClass } from "./core.js";
 export { EtcdClientError, DEADLINE_EXCEEDED_TEXT, CANCELED_TEXT, goDialError } from "./errors.js";
 export { WatchStream } from "./watch.js";
+export type { WatchStreamOptions } from "./watch.js";
 export { ResponseStream, DuplexStream } from "./streams.js";
 export type { Input } from "./input.js";
 export { prefixEnd } from "./keys.js";

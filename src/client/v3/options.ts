@@ -10,7 +10,7 @@ export interface ClientOptions {
   dialTimeoutMs?: number;
   /** Deadline of each unary request (including retries); default 5000; 0 = none. */
   commandTimeoutMs?: number;
-  /** HTTP/2 keepalive ping interval; unset = no pings (etcd rejects pings under 5 s as abuse). */
+  /** HTTP/2 keepalive ping interval (raised to at least 10 s, as grpc-go does); unset = no pings. */
   keepaliveTimeMs?: number;
   keepaliveTimeoutMs?: number;
   /** Client certificate / key / CA file paths (PEM). */
@@ -37,6 +37,7 @@ export interface ClientOptions {
 export const DEFAULT_ENDPOINT = "127.0.0.1:2379";
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+export const MIN_KEEPALIVE_TIME_MS = 10_000;
 
 export interface ParsedEndpoint {
   /** As the caller wrote it; used in messages. */
@@ -102,7 +103,9 @@ export function channelOptions(opts: ClientOptions): Record<string, number | str
     "grpc.primary_user_agent": "tsctl",
   };
   if (opts.keepaliveTimeMs !== undefined && opts.keepaliveTimeMs > 0) {
-    out["grpc.keepalive_time_ms"] = opts.keepaliveTimeMs;
+    // grpc-go raises any client keepalive below 10 s to 10 s; do the same, or etcd's
+    // --grpc-keepalive-min-time (5 s) policy answers our pings with GOAWAY too_many_pings.
+    out["grpc.keepalive_time_ms"] = Math.max(MIN_KEEPALIVE_TIME_MS, opts.keepaliveTimeMs);
     out["grpc.keepalive_timeout_ms"] = opts.keepaliveTimeoutMs ?? 6000;
   }
   return out;

@@ -82,6 +82,8 @@ export class MvccStore {
   private readonly be: Backend;
   private readonly index = new KeyIndex();
   private rev = 1;
+  /** The revision of the last committed batch (differs from `rev` only inside a batch). */
+  private committedRev = 1;
   private compactRev = -1;
   private appliedIndex = 0;
   private readonly keyLease = new Map<string, bigint>();
@@ -114,7 +116,8 @@ export class MvccStore {
       kvAt: (rev: Rev) => this.kvAt(rev),
     };
     Object.defineProperties(src, {
-      currentRevision: { get: () => this.rev },
+      // watchers only ever see committed revisions, even if created inside a batch
+      currentRevision: { get: () => this.committedRev },
       compactRevision: { get: () => this.compactRev },
     });
     this.hub = new WatcherHub(src, { logger: this.logger, ...opts.watch });
@@ -247,6 +250,7 @@ export class MvccStore {
       this.doomed = undefined;
     }
     this.appliedIndex = consistentIndex;
+    this.committedRev = this.rev;
     const events = this.pending;
     this.pending = [];
     this.hub.notify(events, this.rev);
@@ -685,6 +689,7 @@ export class MvccStore {
     if (st.revision < maxRev) throw new Error("mvcc: stored revision behind its records");
     this.compactRev = st.compactRevision;
     this.appliedIndex = st.consistentIndex;
+    this.committedRev = this.rev;
   }
 
   private assertOpen(): void {

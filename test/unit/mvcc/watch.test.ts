@@ -302,3 +302,17 @@ test("a throwing watch callback is canceled without disturbing the write or othe
     assert.deepEqual(good.revs(), [2, 3]);
     assert.deepEqual(s.watcherCounts, { synced: 1, unsynced: 0 });
   }));
+
+test("a watch created inside a batch that rolls back still sees the next writes", () =>
+  withStore((s) => {
+    const c = collector();
+    assert.throws(() =>
+      s.applyBatch(nextIndex(), (w) => {
+        w.put({ key: b("k"), value: b("lost") });
+        s.watch({ key: b("k") }, c.cb);
+        throw new Error("abort");
+      }),
+    );
+    put(s, "k", "kept");
+    assert.deepEqual(c.summary(), ["PUT k=kept@2"]);
+  }));

@@ -21,9 +21,7 @@ export function leaseFromArg(arg: string): bigint {
 async function keepAlive(ctx: CommandContext, id: bigint, once: boolean): Promise<void> {
   const client = await ctx.client();
   if (once) {
-    const r = await client.lease
-      .keepAliveOnce(id, { timeoutMs: 0 })
-      .catch(failWith(ExitCode.BadConnection));
+    const r = await client.lease.keepAliveOnce(id).catch(failWith(ExitCode.BadConnection));
     if (r.TTL <= 0n)
       throw new CommandError(ExitCode.BadConnection, "etcdserver: requested lease not found");
     ctx.printer.keepAlive(r);

@@ -6,7 +6,12 @@ import type { Option } from "commander";
 import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
+import { registerAlarm } from "./alarm.js";
 import { registerCompaction } from "./compaction.js";
+import { registerDefrag } from "./defrag.js";
+import { registerEndpoint } from "./endpoint.js";
+import { registerMember } from "./member.js";
+import { registerMoveLeader } from "./move-leader.js";
 import { registerDel } from "./del.js";
 import { registerGet } from "./get.js";
 import { registerLease } from "./lease.js";
@@ -35,6 +40,11 @@ export function buildV3Program(): Command {
   registerCompaction(program);
   registerWatch(program);
   registerLease(program);
+  registerMember(program);
+  registerEndpoint(program);
+  registerAlarm(program);
+  registerDefrag(program);
+  registerMoveLeader(program);
   registerVersion(program);
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });
@@ -150,6 +160,10 @@ export async function runV3(args: string[]): Promise<void> {
       failWithUsage(err.command ?? commandFor(program, args), err.message);
     if (err instanceof Error && err.name === "UnsupportedFormatError") {
       throw new CommandError(ExitCode.BadFeature, err.message);
+    }
+    if (err instanceof Error && err.name === "MissingHeaderError") {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
     }
     // Server and transport failures: etcdctl prints the text unchanged and exits 1.
     if (err instanceof Error && err.name === "EtcdClientError") {

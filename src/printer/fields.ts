@@ -17,7 +17,7 @@ import type { KeyValue } from "../proto/gen/mvccpb/kv.js";
 import type { Permission } from "../proto/gen/authpb/auth.js";
 import { goList, goQuote } from "./text.js";
 import type { DbStatus, EpHashKV, EpHealth, EpStatus, PrintSink } from "./types.js";
-import { UnsupportedPrinter } from "./unsupported.js";
+import { MissingHeaderError, UnsupportedPrinter } from "./unsupported.js";
 
 type WithHeader = { header?: ResponseHeader | undefined };
 const ALARM_NAMES = ["NONE", "NOSPACE", "CORRUPT"];
@@ -33,10 +33,11 @@ export class FieldsPrinter extends UnsupportedPrinter {
   }
 
   private hdr(h: ResponseHeader | undefined): void {
-    this.field("ClusterID", h?.clusterId ?? 0n);
-    this.field("MemberID", h?.memberId ?? 0n);
-    this.field("Revision", h?.revision ?? 0n);
-    this.field("RaftTerm", h?.raftTerm ?? 0n);
+    if (h === undefined) throw new MissingHeaderError();
+    this.field("ClusterID", h.clusterId);
+    this.field("MemberID", h.memberId);
+    this.field("Revision", h.revision);
+    this.field("RaftTerm", h.raftTerm);
   }
 
   private kv(prefix: string, kv: KeyValue | undefined): void {

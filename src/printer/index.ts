@@ -12,7 +12,7 @@ export type {
   Printer,
   PrintSink,
 } from "./types.js";
-export { UnsupportedFormatError } from "./unsupported.js";
+export { MissingHeaderError, UnsupportedFormatError } from "./unsupported.js";
 
 export interface PrinterOptions {
   hex?: boolean;

@@ -1,7 +1,7 @@
 // `-w protobuf`: the raw marshalled response message on stdout, as etcdctl writes it.
 import * as pb from "../proto/gen/etcdserverpb/rpc.js";
 import type { PrintSink } from "./types.js";
-import { UnsupportedFormatError, UnsupportedPrinter } from "./unsupported.js";
+import { UnsupportedPrinter } from "./unsupported.js";
 
 interface Encoder<T> {
   encode(message: T): { finish(): Uint8Array };
@@ -16,9 +16,12 @@ export class ProtobufPrinter extends UnsupportedPrinter {
     this.sink.out(codec.encode(message).finish());
   }
 
-  /** clientv3's lease wrappers are not protobuf messages: etcdctl refuses them. */
-  private notMarshalable(type: string): never {
-    throw new UnsupportedFormatError(`marshal unsupported for type clientv3.${type}`);
+  /**
+   * clientv3's lease responses are Go structs embedding the response header, whose Marshal
+   * method is the one etcdctl ends up calling: only the header is written.
+   */
+  private headerOnly(r: { header?: pb.ResponseHeader | undefined }): void {
+    this.emit(pb.ResponseHeader, r.header ?? pb.ResponseHeader.fromPartial({}));
   }
 
   override del(r: pb.DeleteRangeResponse): void {
@@ -46,20 +49,20 @@ export class ProtobufPrinter extends UnsupportedPrinter {
       events: r.events,
     });
   }
-  override grant(): void {
-    this.notMarshalable("LeaseGrantResponse");
+  override grant(r: pb.LeaseGrantResponse): void {
+    this.headerOnly(r);
   }
   override revoke(_id: bigint, r: pb.LeaseRevokeResponse): void {
     this.emit(pb.LeaseRevokeResponse, r);
   }
-  override keepAlive(): void {
-    this.notMarshalable("LeaseKeepAliveResponse");
+  override keepAlive(r: pb.LeaseKeepAliveResponse): void {
+    this.headerOnly(r);
   }
-  override timeToLive(): void {
-    this.notMarshalable("LeaseTimeToLiveResponse");
+  override timeToLive(r: pb.LeaseTimeToLiveResponse): void {
+    this.headerOnly(r);
   }
-  override leases(): void {
-    this.notMarshalable("LeaseLeasesResponse");
+  override leases(r: pb.LeaseLeasesResponse): void {
+    this.headerOnly(r);
   }
   override memberAdd(r: pb.MemberAddResponse): void {
     this.emit(pb.MemberAddResponse, r);

@@ -11,6 +11,18 @@ export class UnsupportedFormatError extends Error {
   }
 }
 
+/**
+ * etcdctl dereferences a response header that the server left out (e.g. alarm responses in
+ * fields format) and crashes with exit code 2; this error reproduces that outcome.
+ */
+export class MissingHeaderError extends Error {
+  readonly exitCode = 2;
+  constructor() {
+    super("panic: runtime error: invalid memory address or nil pointer dereference");
+    this.name = "MissingHeaderError";
+  }
+}
+
 export class UnsupportedPrinter implements Printer {
   constructor(protected readonly format: string) {}
   protected unsupported(): never {

@@ -1,0 +1,42 @@
+// `tsctl defrag [--cluster]`: defragments each member's backend, one endpoint at a time.
+import type { Command } from "commander";
+import { CommandError, ExitCode } from "../errors.js";
+import { errorText, run } from "./context.js";
+import { endpointsFromCluster } from "./endpoint.js";
+import { withSpinner } from "./spinner.js";
+
+export function registerDefrag(program: Command): void {
+  program
+    .command("defrag")
+    .description("Defragments the storage of the etcd members with given endpoints")
+    .argument("[args...]")
+    .option("--cluster", "use all endpoints from the cluster member list")
+    .option(
+      "--data-dir <dir>",
+      "Optional. If present, defragments a data directory not in use by etcd.",
+    )
+    .action((_a: string[], flags: { cluster?: boolean; dataDir?: string }, cmd: Command) =>
+      run(cmd, async (ctx) => {
+        if (flags.dataDir !== undefined && flags.dataDir !== "")
+          throw new CommandError(
+            ExitCode.Error,
+            "defrag --data-dir is not supported by tsctl (defragment a running member instead)",
+          );
+        const eps = await endpointsFromCluster(ctx, flags.cluster === true);
+        const client = await ctx.client();
+        let failures = 0;
+        for (const ep of eps) {
+          try {
+            await withSpinner(`Defragmenting ${ep}`, () =>
+              client.forEndpoint(ep).maintenance.defragment(),
+            );
+            process.stdout.write(`Finished defragmenting etcd member[${ep}]\n`);
+          } catch (err) {
+            failures++;
+            process.stderr.write(`Failed to defragment etcd member[${ep}] (${errorText(err)})\n`);
+          }
+        }
+        if (failures !== 0) process.exitCode = ExitCode.Error;
+      }),
+    );
+}

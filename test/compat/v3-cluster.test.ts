@@ -1,0 +1,156 @@
+// etcdctl vs tsctl: lease, member, endpoint, alarm, defrag and move-leader against a
+// one-member cluster, in every format each supports, with their argument errors.
+import { compatSuite } from "./v3-harness.js";
+import type { Row, RowContext } from "./v3-harness.js";
+import type { CliResult } from "../helpers/index.js";
+
+const formats = ["simple", "json", "fields", "protobuf", "table"];
+
+function leaseCapture(name: string) {
+  return (r: CliResult, c: RowContext) => {
+    const m = /lease ([0-9a-f]{16}) granted/.exec(r.stdout);
+    if (m === null) return;
+    c.vars[name] = m[1]!;
+    c.masks[m[1]!] = `<${name}>`;
+    c.masks[BigInt("0x" + m[1]!).toString()] = `<${name}#>`;
+  };
+}
+
+// Raft indexes, revisions and timings move between the two runs.
+const maskStatus = (s: string) =>
+  s
+    .replace(/("raftIndex"|"raftAppliedIndex"|"RaftIndex"|"RaftAppliedIndex")( ?: ?)\d+/g, "$1$2N")
+    .replace(/\b(true|false), (\d+), \d+, \d+, /g, "$1, $2, N, N, ")
+    .replace(/\|\s+\d+ \|\s+\d+ \|\s+$/gm, "| N | N |");
+const maskTook = (s: string) =>
+  s
+    .replace(/took = \S+/g, "took = T")
+    .replace(/"took":"[^"]*"/g, '"took":"T"')
+    .replace(/"Took" : \S+/g, '"Took" : T')
+    // Table column widths follow the duration text.
+    .replace(/\| +[\d.]+(ns|µs|ms|s) +\|/g, "| T |")
+    .replace(/-+/g, "-")
+    .replace(/ {2,}/g, " ");
+const maskHash = (s: string) =>
+  s
+    .replace(/, \d+$/gm, ", H")
+    .replace(/"hash":\d+/g, '"hash":H')
+    .replace(/"Hash" : \d+/g, '"Hash" : H');
+
+const rows: Row[] = [
+  // lease
+  { name: "lease grant", args: () => ["lease", "grant", "100"], capture: leaseCapture("L1") },
+  ...["json", "fields", "protobuf", "table"].map((w) => ({
+    name: `lease grant -w ${w}`,
+    args: () => ["lease", "grant", "50", "-w", w],
+    stdout: w !== "json" && w !== "fields",
+  })),
+  { name: "put with lease", args: (c) => ["put", `${c.p}lk`, "v", `--lease=${c.vars.L1}`] },
+  {
+    name: "lease timetolive --keys",
+    args: (c) => ["lease", "timetolive", c.vars.L1!, "--keys"],
+    mask: (s) => s.replace(/remaining\(\d+s\)/, "remaining(Ns)"),
+  },
+  ...["json", "fields"].map((w) => ({
+    name: `lease timetolive -w ${w}`,
+    args: (c: RowContext) => ["lease", "timetolive", c.vars.L1!, "--keys", "-w", w],
+    mask: (s: string) => s.replace(/"ttl":\d+/, '"ttl":N').replace(/"TTL" : \d+/, '"TTL" : N'),
+  })),
+  { name: "lease timetolive unknown", args: () => ["lease", "timetolive", "1"] },
+  { name: "lease timetolive unknown json", args: () => ["lease", "timetolive", "1", "-w", "json"] },
+  { name: "lease keep-alive --once", args: (c) => ["lease", "keep-alive", "--once", c.vars.L1!] },
+  {
+    name: "lease keep-alive --once json",
+    args: (c) => ["lease", "keep-alive", "--once", c.vars.L1!, "-w", "json"],
+  },
+  { name: "lease keep-alive --once unknown", args: () => ["lease", "keep-alive", "--once", "1"] },
+  { name: "lease keep-alive unknown", args: () => ["lease", "keep-alive", "1"] },
+  { name: "lease revoke", args: (c) => ["lease", "revoke", c.vars.L1!] },
+  { name: "lease revoke again", args: (c) => ["lease", "revoke", c.vars.L1!] },
+  { name: "lease revoke json", args: () => ["lease", "revoke", "1", "-w", "json"] },
+  { name: "lease grant no args", args: () => ["lease", "grant"] },
+  { name: "lease grant bad ttl", args: () => ["lease", "grant", "x"] },
+  { name: "lease revoke bad id", args: () => ["lease", "revoke", "zz"] },
+  { name: "lease timetolive no args", args: () => ["lease", "timetolive"] },
+  { name: "lease keep-alive no args", args: () => ["lease", "keep-alive"] },
+  // member
+  ...formats.map((w) => ({ name: `member list -w ${w}`, args: () => ["member", "list", "-w", w] })),
+  { name: "member remove no id", args: () => ["member", "remove"] },
+  { name: "member remove bad id", args: () => ["member", "remove", "zz"] },
+  { name: "member remove unknown", args: () => ["member", "remove", "1234"] },
+  { name: "member update no urls", args: () => ["member", "update", "1234"] },
+  {
+    name: "member update unknown",
+    args: () => ["member", "update", "1234", "--peer-urls=http://127.0.0.1:1"],
+  },
+  { name: "member promote unknown", args: () => ["member", "promote", "1234"] },
+  { name: "member add no name", args: () => ["member", "add"] },
+  { name: "member add no urls", args: () => ["member", "add", "m2"] },
+  { name: "member add too many", args: () => ["member", "add", "m2", "http://x:1"] },
+  // endpoint
+  ...formats.map((w) => ({
+    name: `endpoint health -w ${w}`,
+    args: () => ["endpoint", "health", "-w", w],
+    mask: maskTook,
+  })),
+  {
+    name: "endpoint health --cluster",
+    args: () => ["endpoint", "health", "--cluster"],
+    mask: maskTook,
+  },
+  ...formats.map((w) => ({
+    name: `endpoint status -w ${w}`,
+    args: () => ["endpoint", "status", "-w", w],
+    mask: maskStatus,
+    stdout: w !== "json" && w !== "fields",
+  })),
+  {
+    name: "endpoint status --cluster",
+    args: () => ["endpoint", "--cluster", "status"],
+    mask: maskStatus,
+  },
+  ...formats.map((w) => ({
+    name: `endpoint hashkv -w ${w}`,
+    args: () => ["endpoint", "hashkv", "-w", w],
+    mask: maskHash,
+    stdout: w !== "json" && w !== "fields" && w !== "table",
+  })),
+  {
+    name: "endpoint hashkv --rev=1",
+    args: () => ["endpoint", "hashkv", "--rev=1"],
+    mask: maskHash,
+  },
+  {
+    name: "endpoint health unreachable",
+    withEndpoint: false,
+    args: () => [
+      "--endpoints=127.0.0.1:1",
+      "--command-timeout=1s",
+      "--dial-timeout=1s",
+      "endpoint",
+      "health",
+      "-w",
+      "json",
+    ],
+    mask: (s) => s.replace(/"took":"[^"]*"/g, '"took":"T"'),
+  },
+  {
+    name: "endpoint status unreachable",
+    withEndpoint: false,
+    args: () => ["--endpoints=127.0.0.1:1", "--command-timeout=1s", "endpoint", "status"],
+  },
+  // alarm, defrag, move-leader
+  ...["simple", "json", "fields", "protobuf", "table"].map((w) => ({
+    name: `alarm list -w ${w}`,
+    args: () => ["alarm", "list", "-w", w],
+  })),
+  { name: "alarm disarm", args: () => ["alarm", "disarm"] },
+  { name: "alarm list with args", args: () => ["alarm", "list", "x"] },
+  { name: "defrag", args: () => ["defrag"] },
+  { name: "defrag --cluster", args: () => ["defrag", "--cluster"] },
+  { name: "move-leader no args", args: () => ["move-leader"] },
+  { name: "move-leader bad id", args: () => ["move-leader", "zz"] },
+  { name: "move-leader unknown member", args: () => ["move-leader", "1234"] },
+];
+
+compatSuite("v3 cluster", rows);

@@ -5,12 +5,28 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { TlsOptions } from "node:tls";
 import { ServerCredentials } from "@grpc/grpc-js";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** TLS for an https:// client URL (--cert-file, --key-file, --trusted-ca-file, ...). */
+export interface ListenerTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA bundle that client certificates must chain to. */
+  ca?: string | Buffer;
+  /** --client-cert-auth: require a client certificate signed by `ca`. */
+  clientCertAuth?: boolean;
+  /** --client-crl-file contents. */
+  crl?: string | Buffer;
+  /** OpenSSL cipher list (from --cipher-suites). */
+  ciphers?: string;
+}
 
 export interface ClientListenerOptions {
   host: string;
@@ -19,6 +35,8 @@ export interface ClientListenerOptions {
   /** Receives HTTP/2 connections; must not be bound to a port itself. */
   grpcServer?: GrpcServer;
   httpHandler: HttpHandler;
+  /** Serve TLS (gRPC and HTTPS on the same port, as etcd does); plain TCP when absent. */
+  tls?: ListenerTls;
   /** A connection that has not shown which protocol it speaks by then is closed. */
   sniffTimeoutMs?: number;
   /** How long open gRPC sessions may finish their calls on close(). */
@@ -62,9 +80,7 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
     }
   };
 
-  const netServer = createNetServer({ noDelay: true }, (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+  const onConnection = (socket: Socket) => {
     let head: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), sniffTimeoutMs);
     timer.unref();
@@ -84,7 +100,19 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
     socket.on("data", onData);
     socket.on("error", onEarlyError);
     socket.once("end", () => clearTimeout(timer));
+  };
+
+  // With TLS, a tls.Server does the handshake (bounded by the sniff timeout) and hands over
+  // decrypted sockets; the protocol is then sniffed the same way.
+  const netServer = opts.tls
+    ? createTlsServer(tlsServerOptions(opts.tls, sniffTimeoutMs), onConnection)
+    : createNetServer({ noDelay: true }, onConnection);
+  netServer.on("connection", (raw: Socket) => {
+    raw.setNoDelay(true);
+    sockets.add(raw);
+    raw.once("close", () => sockets.delete(raw));
   });
+  if (opts.tls) netServer.on("tlsClientError", () => undefined);
 
   await new Promise<void>((resolve, reject) => {
     netServer.once("error", reject);
@@ -112,4 +140,19 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
     return closing;
   };
   return { port: address.port, host: opts.host, close };
+}
+
+function tlsServerOptions(tls: ListenerTls, handshakeTimeoutMs: number): TlsOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.ca,
+    crl: tls.crl,
+    ciphers: tls.ciphers,
+    minVersion: "TLSv1.2",
+    requestCert: tls.clientCertAuth === true,
+    rejectUnauthorized: tls.clientCertAuth === true,
+    ALPNProtocols: ["h2", "http/1.1"],
+    handshakeTimeout: handshakeTimeoutMs,
+  };
 }

@@ -159,3 +159,97 @@ test("gRPC works when the preface arrives a few bytes at a time", async () => {
     await listener.close();
   }
 });
+
+test("TLS: gRPC and HTTPS on one port, client certificates when required", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const { existsSync, mkdtempSync, readFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const https = await import("node:https");
+  if (!existsSync("/usr/bin/openssl")) {
+    t.skip("openssl not installed");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tsctl-tls-"));
+  const openssl = (...args: string[]) =>
+    execFileSync("/usr/bin/openssl", args, { stdio: "ignore" });
+  const selfSigned = (name: string) => {
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, `${name}.key`),
+      "-out",
+      join(dir, `${name}.crt`),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    );
+    return {
+      cert: readFileSync(join(dir, `${name}.crt`)),
+      key: readFileSync(join(dir, `${name}.key`)),
+    };
+  };
+  const server = selfSigned("server");
+  const client = selfSigned("client");
+  const listener = await startClientListener({
+    host: "127.0.0.1",
+    port: 0,
+    grpcServer: grpcServer(),
+    httpHandler: (req, res) =>
+      res.end(`https:${req.url}:${(req.socket as { encrypted?: boolean }).encrypted === true}`),
+    tls: { cert: server.cert, key: server.key, ca: client.cert, clientCertAuth: true },
+    drainGraceMs: 20,
+  });
+  try {
+    const get = (withCert: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const req = https.request(
+          {
+            host: "127.0.0.1",
+            port: listener.port,
+            path: "/version",
+            ca: server.cert,
+            agent: false,
+            ...(withCert ? { cert: client.cert, key: client.key } : {}),
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (d: Buffer) => (body += d.toString()));
+            res.on("end", () => resolve(body));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    assert.equal(await get(true), "https:/version:true");
+    await assert.rejects(get(false));
+    const Client = grpc.makeGenericClientConstructor(echoService, "Echo");
+    const c = new Client(
+      `127.0.0.1:${listener.port}`,
+      grpc.credentials.createSsl(server.cert, client.key, client.cert),
+    );
+    const reply = await new Promise<string>((resolve, reject) =>
+      c.makeUnaryRequest(
+        "/tsctl.test.Echo/Echo",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from("secure"),
+        (err: grpc.ServiceError | null, res?: Buffer) =>
+          err ? reject(err) : resolve(res!.toString()),
+      ),
+    );
+    c.close();
+    assert.equal(reply, "echo:secure");
+  } finally {
+    await listener.close();
+  }
+});

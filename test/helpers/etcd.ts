@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { freePorts } from "./ports.js";
@@ -36,6 +37,15 @@ export interface StartRealEtcdOptions {
   enableV2?: boolean;
   extraArgs?: string[];
   name?: string;
+  /** Serve clients over https with these files (PEM paths). */
+  tls?: {
+    cert: string;
+    key: string;
+    ca: string;
+    clientCertAuth?: boolean;
+    clientCert?: string;
+    clientKey?: string;
+  };
   /** How long to wait for /health; default 20 s. */
   startTimeoutMs?: number;
 }
@@ -56,7 +66,8 @@ export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<Re
   if (!hasRealEtcd()) throw new Error(`${ETCD_BIN} is not installed`);
   const [clientPort, peerPort] = await freePorts(2);
   const name = opts.name ?? "default";
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const tls = opts.tls;
+  const clientUrl = `${tls ? "https" : "http"}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsctl-etcd-"));
   const args = [
@@ -79,6 +90,17 @@ export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<Re
     "--logger",
     "zap",
     ...(opts.enableV2 ? ["--enable-v2"] : []),
+    ...(tls
+      ? [
+          "--cert-file",
+          tls.cert,
+          "--key-file",
+          tls.key,
+          "--trusted-ca-file",
+          tls.ca,
+          ...(tls.clientCertAuth ? ["--client-cert-auth"] : []),
+        ]
+      : []),
     ...(opts.extraArgs ?? []),
   ];
   // etcd refuses to start when an ETCD_* variable shadows a flag; give it a clean environment.
@@ -104,7 +126,7 @@ export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<Re
   };
   running.add(etcd);
   try {
-    await waitHealthy(clientUrl, child, opts.startTimeoutMs ?? 20_000, () => stderr);
+    await waitHealthy(clientUrl, child, opts.startTimeoutMs ?? 20_000, () => stderr, tls);
   } catch (err) {
     await etcd.stop();
     throw err;
@@ -137,21 +159,30 @@ async function waitHealthy(
   child: ChildProcess,
   timeoutMs: number,
   stderr: () => string,
+  tls: StartRealEtcdOptions["tls"],
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`etcd exited early (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
     }
-    if (await healthOk(clientUrl)) return;
+    if (await healthOk(clientUrl, tls)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`etcd did not become healthy within ${timeoutMs} ms:\n${stderr()}`);
 }
 
-function healthOk(clientUrl: string): Promise<boolean> {
+function healthOk(clientUrl: string, tls: StartRealEtcdOptions["tls"]): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(`${clientUrl}/health`, { timeout: 1000 }, (res) => {
+    const get = tls ? https.get : http.get;
+    const tlsOpts = tls
+      ? {
+          ca: fs.readFileSync(tls.ca),
+          cert: tls.clientCert ? fs.readFileSync(tls.clientCert) : undefined,
+          key: tls.clientKey ? fs.readFileSync(tls.clientKey) : undefined,
+        }
+      : {};
+    const req = get(`${clientUrl}/health`, { timeout: 1000, ...tlsOpts }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));

@@ -4,5 +4,7 @@ export { startRealEtcd, hasRealEtcd, skipWithoutEtcd, ETCD_BIN, ETCDCTL_BIN } fr
 export type { RealEtcd, StartRealEtcdOptions } from "./etcd.js";
 export { runCli, REPO_ROOT } from "./cli.js";
 export { startTcpProxy } from "./proxy.js";
+export { makeTestCerts, hasOpenssl } from "./tls.js";
+export type { TestCerts } from "./tls.js";
 export type { TcpProxy } from "./proxy.js";
 export type { CliResult, RunCliOptions } from "./cli.js";

@@ -130,10 +130,18 @@ function zeroTailStart(buf: Uint8Array, from: number): number {
 }
 
 /**
- * Parses a segment. A damaged record is a torn tail only if it is the last thing written:
- * it runs past the end of the file or into the trailing zeros (preallocated space never
- * written), with nothing but zeros after it. Anything else is a WalCorruptError, as is any
- * damage at all when `last` is false.
+ * Disks and the page cache lose the unwritten part of an interrupted write in whole
+ * sectors (or pages), so a genuinely torn record has zeros from a sector boundary on.
+ */
+export const SECTOR_BYTES = 512;
+
+/**
+ * Parses a segment. A damaged record is a torn tail only if it is the last thing written
+ * and visibly unfinished: it runs past the end of the file, or it reaches into the trailing
+ * zeros (preallocated space never written) across a sector boundary, with nothing but
+ * zeros after it. Anything else is a WalCorruptError (a complete last record with a bad
+ * CRC is damage, even if its own last bytes happen to be zero), as is any damage at all
+ * when `last` is false.
  */
 export function parseSegment(buf: Uint8Array, file: string, last: boolean): ParsedSegment {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -142,7 +150,9 @@ export function parseSegment(buf: Uint8Array, file: string, last: boolean): Pars
   let startCrc: number | undefined;
   let off = 0;
   const bad = (reason: string, claimedEnd: number): ParsedSegment => {
-    const torn = claimedEnd > buf.length || claimedEnd > zeroTailStart(buf, off);
+    const zerosFrom = zeroTailStart(buf, off);
+    const boundary = Math.ceil(zerosFrom / SECTOR_BYTES) * SECTOR_BYTES;
+    const torn = claimedEnd > buf.length || boundary < claimedEnd;
     if (!torn || !last) throw new WalCorruptError(file, off, reason);
     return { records, crc, startCrc, validEnd: off, torn: { offset: off, reason } };
   };

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeEntry } from "../../src/raft/codec.js";
 import { Wal } from "../../src/wal/index.js";
-import { RecordType, parseSegment } from "../../src/wal/record.js";
+import { RecordType, SECTOR_BYTES, parseSegment } from "../../src/wal/record.js";
 import type { SnapshotMarker } from "../../src/wal/index.js";
 import { parseLine, payloadFor } from "./model.js";
 import type { ChildLine } from "./model.js";
@@ -319,9 +319,12 @@ function tearTail(lane: Lane, lines: ChildLine[], rnd: () => number): void {
   }
   if (from < 0) return;
   const cut = from + Math.floor(rnd() * (parsed.validEnd - from));
-  if (rnd() < 0.5) truncateSync(file, cut);
+  // A lost write leaves whole sectors unwritten: zero from a sector boundary when one lies
+  // inside the torn region, otherwise cut the file there.
+  const sector = Math.ceil(cut / SECTOR_BYTES) * SECTOR_BYTES;
+  if (rnd() < 0.5 || sector >= parsed.validEnd) truncateSync(file, cut);
   else {
-    buf.fill(0, cut, parsed.validEnd);
+    buf.fill(0, sector, parsed.validEnd);
     writeFileSync(file, buf);
   }
 }

@@ -2,6 +2,7 @@
 // an in-memory index, records in SQLite. Writes happen only inside `applyBatch` (one SQLite
 // transaction per batch, the applied raft index saved with it); reads are served directly.
 import fs from "node:fs";
+import nodePath from "node:path";
 import zlib from "node:zlib";
 import { EtcdError, etcdError } from "../errors.js";
 import { Backend } from "./backend.js";
@@ -129,13 +130,17 @@ export class MvccStore {
     return new MvccStore(path, opts);
   }
 
-  /** Replaces the file at `path` with a snapshot from `snapshotBytes()` and opens it. */
-  static restoreFrom(bytes: Buffer, path: string, opts: MvccStoreOptions = {}): MvccStore {
-    const tmp = `${path}.restore.tmp`;
+  /**
+   * Replaces the database at `file` with snapshot bytes (from `snapshotBytes()`) and opens
+   * it. No store may have `file` open.
+   */
+  static restoreFrom(bytes: Buffer, file: string, opts: MvccStoreOptions = {}): MvccStore {
+    fs.mkdirSync(nodePath.dirname(file), { recursive: true });
+    const tmp = `${file}.restore.tmp`;
     fs.writeFileSync(tmp, bytes);
-    for (const suffix of ["-wal", "-shm"]) fs.rmSync(path + suffix, { force: true });
-    fs.renameSync(tmp, path);
-    return MvccStore.open(path, opts);
+    for (const suffix of ["-wal", "-shm"]) fs.rmSync(file + suffix, { force: true });
+    fs.renameSync(tmp, file);
+    return MvccStore.open(file, opts);
   }
 
   get currentRevision(): number {

@@ -220,3 +220,21 @@ test("online backup to a file opens as an identical store", async () => {
     store.close();
   }
 });
+
+test("restoring over an existing database replaces it entirely", () => {
+  const a = openTmp();
+  a.store.applyBatch(1, (w) => w.put({ key: b("old"), value: b("1") }));
+  a.store.close();
+  const other = openTmp().store;
+  other.applyBatch(7, (w) => history(w, 5));
+  const bytes = other.snapshotBytes();
+  other.close();
+  const restored = MvccStore.restoreFrom(bytes, a.file);
+  try {
+    assert.equal(restored.range({ key: b("old") }).count, 0);
+    assert.equal(restored.consistentIndex(), 7);
+    assert.equal(restored.currentRevision, 8);
+  } finally {
+    restored.close();
+  }
+});

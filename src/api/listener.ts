@@ -1,6 +1,7 @@
 // The client-port listener: one TCP port serving both gRPC (HTTP/2) and HTTP/1.1, as etcd
 // does. Each connection's first bytes are sniffed: the HTTP/2 client preface goes to the
 // grpc-js server (through its connection injector), anything else to a node:http server.
+import { rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
@@ -32,6 +33,11 @@ export interface ClientListenerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * Listen on this unix socket path instead of host:port (etcd's unix:// and unixs:// URLs
+   * name the socket file by their host:port text). A stale file there is removed first.
+   */
+  socketPath?: string;
   /** Receives HTTP/2 connections; must not be bound to a port itself. */
   grpcServer?: GrpcServer;
   httpHandler: HttpHandler;
@@ -44,6 +50,7 @@ export interface ClientListenerOptions {
 }
 
 export interface ClientListener {
+  /** The bound TCP port (0 on a unix socket). */
   port: number;
   host: string;
   close(): Promise<void>;
@@ -116,12 +123,19 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
 
   await new Promise<void>((resolve, reject) => {
     netServer.once("error", reject);
-    netServer.listen(opts.port, opts.host, () => {
+    const ready = () => {
       netServer.removeListener("error", reject);
       resolve();
-    });
+    };
+    if (opts.socketPath !== undefined) {
+      rmSync(opts.socketPath, { force: true });
+      netServer.listen(opts.socketPath, ready);
+    } else {
+      netServer.listen(opts.port, opts.host, ready);
+    }
   });
-  const address = netServer.address() as AddressInfo;
+  const address = netServer.address();
+  const port = typeof address === "object" && address !== null ? (address as AddressInfo).port : 0;
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -139,7 +153,7 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
     });
     return closing;
   };
-  return { port: address.port, host: opts.host, close };
+  return { port, host: opts.host, close };
 }
 
 function tlsServerOptions(tls: ListenerTls, handshakeTimeoutMs: number): TlsOptions {

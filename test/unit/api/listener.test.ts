@@ -253,3 +253,49 @@ test("TLS: gRPC and HTTPS on one port, client certificates when required", async
     await listener.close();
   }
 });
+
+test("unix socket listener (etcd's unix:// URLs)", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "tsctl-unix-"));
+  const socketPath = join(dir, "localhost:2379");
+  writeFileSync(socketPath, "stale");
+  const listener = await startClientListener({
+    host: "localhost",
+    port: 0,
+    socketPath,
+    grpcServer: grpcServer(),
+    httpHandler: (req, res) => res.end(`unix:${req.url}`),
+    drainGraceMs: 20,
+  });
+  try {
+    assert.equal(listener.port, 0);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath, path: "/version", agent: false }, (res) => {
+        let b = "";
+        res.on("data", (d: Buffer) => (b += d.toString()));
+        res.on("end", () => resolve(b));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(body, "unix:/version");
+    const Client = grpc.makeGenericClientConstructor(echoService, "Echo");
+    const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
+    const reply = await new Promise<string>((resolve, reject) =>
+      c.makeUnaryRequest(
+        "/tsctl.test.Echo/Echo",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from("u"),
+        (err: grpc.ServiceError | null, res?: Buffer) =>
+          err ? reject(err) : resolve(res!.toString()),
+      ),
+    );
+    c.close();
+    assert.equal(reply, "echo:u");
+  } finally {
+    await listener.close();
+  }
+});

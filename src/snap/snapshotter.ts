@@ -23,6 +23,8 @@ export interface SnapshotterOptions {
   logger?: SnapLogger;
   /** Snapshot files to keep (default 5; 0 = keep all). */
   maxSnapshots?: number;
+  /** Called with each snapshot file fsync's duration (for etcd_snap_fsync_duration_seconds). */
+  onFsync?: (seconds: number) => void;
 }
 
 /** A snapshot file that fails its CRC or cannot be decoded. */
@@ -56,6 +58,7 @@ function parseName(name: string): { term: number; index: number } | undefined {
 export class Snapshotter {
   private readonly logger: SnapLogger;
   private readonly maxSnapshots: number;
+  private readonly onFsync: ((seconds: number) => void) | undefined;
   /** Files renamed to `.broken` by loads so far. */
   readonly broken: string[] = [];
 
@@ -65,6 +68,7 @@ export class Snapshotter {
   ) {
     this.logger = opts.logger ?? createLogger({ component: "snap" });
     this.maxSnapshots = opts.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS;
+    this.onFsync = opts.onFsync;
   }
 
   /**
@@ -88,7 +92,9 @@ export class Snapshotter {
         await writeAll(fh, chunk, pos);
         pos += chunk.length;
       }
+      const startMs = performance.now();
       await fh.sync();
+      this.onFsync?.((performance.now() - startMs) / 1000);
     } finally {
       await fh.close();
     }

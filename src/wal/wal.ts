@@ -63,6 +63,10 @@ export interface WalOptions {
   segmentSizeBytes?: number;
   /** Segments to keep when releasing old ones (default 5; 0 = keep all). */
   maxWals?: number;
+  /** Called with each fdatasync's duration (for etcd_disk_wal_fsync_duration_seconds). */
+  onFsync?: (seconds: number) => void;
+  /** Called with the size of each write (for etcd_disk_wal_write_bytes_total). */
+  onWrite?: (bytes: number) => void;
 }
 
 export interface WalOpenOptions extends WalOptions {
@@ -118,6 +122,8 @@ export class Wal {
   private readonly segmentSizeBytes: number;
   private readonly maxWals: number;
   private syncs = 0;
+  private readonly onFsync: ((seconds: number) => void) | undefined;
+  private readonly onWrite: ((bytes: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -129,6 +135,8 @@ export class Wal {
     this.logger = opts.logger ?? createLogger({ component: "wal" });
     this.segmentSizeBytes = opts.segmentSizeBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxWals = opts.maxWals ?? DEFAULT_MAX_WALS;
+    this.onFsync = opts.onFsync;
+    this.onWrite = opts.onWrite;
     if (!(this.segmentSizeBytes > 0)) throw new RangeError("segmentSizeBytes must be positive");
   }
 
@@ -446,10 +454,8 @@ export class Wal {
         } else {
           await writeAll(this.fh!, bytes, this.filePos);
           this.filePos += bytes.length;
-          if (g.needSync) {
-            await this.fh!.datasync();
-            this.syncs++;
-          }
+          this.onWrite?.(bytes.length);
+          if (g.needSync) await this.datasync(this.fh!);
         }
         this.queue.shift();
         for (const w of g.waiters) w.resolve();
@@ -459,6 +465,13 @@ export class Wal {
     } finally {
       this.flushing = false;
     }
+  }
+
+  private async datasync(fh: FileHandle): Promise<void> {
+    const startMs = performance.now();
+    await fh.datasync();
+    this.syncs++;
+    this.onFsync?.((performance.now() - startMs) / 1000);
   }
 
   private fail(err: Error): void {
@@ -486,8 +499,8 @@ export class Wal {
     const fh = await (this.prepared ?? this.preallocate());
     this.prepared = undefined;
     await writeAll(fh, bytes, 0);
-    await fh.datasync();
-    this.syncs++;
+    this.onWrite?.(bytes.length);
+    await this.datasync(fh);
     await rename(join(this.dir, TMP_NAME), join(this.dir, seg.name));
     await syncDir(this.dir);
     this.fh = fh;

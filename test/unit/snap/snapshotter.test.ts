@@ -86,9 +86,15 @@ test("a file whose content disagrees with its name is corrupt", async (t) => {
 
 test("only the newest maxSnapshots files are kept", async (t) => {
   const dir = tempDir(t);
-  const ss = new Snapshotter(dir, { logger: quietLogger(), maxSnapshots: 2 });
+  let fsyncs = 0;
+  const ss = new Snapshotter(dir, {
+    logger: quietLogger(),
+    maxSnapshots: 2,
+    onFsync: () => void fsyncs++,
+  });
   for (let i = 1; i <= 5; i++) await ss.save(snap(1, i * 10));
   assert.deepEqual(await ss.names(), [snapName(1, 50), snapName(1, 40)]);
+  assert.equal(fsyncs, 5);
   const all = new Snapshotter(tempDir(t), { logger: quietLogger(), maxSnapshots: 0 });
   for (let i = 1; i <= 7; i++) await all.save(snap(1, i));
   assert.equal((await all.names()).length, 7);

@@ -385,3 +385,22 @@ test("a segment whose opening crc does not continue the chain is an error", asyn
     return true;
   });
 });
+
+test("fsync and write hooks report every fdatasync and byte written", async (t) => {
+  const fsyncs: number[] = [];
+  let bytes = 0;
+  const wal = await Wal.create(tempDir(t), META, {
+    segmentSizeBytes: 4096,
+    onFsync: (s) => void fsyncs.push(s),
+    onWrite: (n) => void (bytes += n),
+  });
+  for (let i = 1; i <= 100; i += 10) await wal.save(undefined, entries(i, 10, 1, 100));
+  await wal.close();
+  assert.equal(fsyncs.length, wal.syncCount);
+  assert.ok(fsyncs.every((s) => s >= 0 && s < 60));
+  const onDisk = walFiles(wal.dir).reduce((sum, f) => {
+    const buf = readFileSync(join(wal.dir, f));
+    return sum + parseSegment(buf, f, true).validEnd;
+  }, 0);
+  assert.equal(bytes, onDisk);
+});

@@ -404,3 +404,29 @@ test("fsync and write hooks report every fdatasync and byte written", async (t) 
   }, 0);
   assert.equal(bytes, onDisk);
 });
+
+test("a last segment torn down to nothing gets its header written again", async (t) => {
+  const dir = tempDir(t);
+  const opts = { segmentSizeBytes: 4096 };
+  const wal = await Wal.create(dir, META, opts);
+  for (let i = 1; i <= 60; i += 10)
+    await wal.save({ term: 1, vote: 1n, commit: i }, entries(i, 10, 1, 100));
+  await wal.close();
+  const files = walFiles(dir);
+  assert.ok(files.length >= 2);
+  const lastFile = join(dir, files.at(-1)!);
+  const before = parseSegment(readFileSync(lastFile), lastFile, true);
+  const lostEntries = before.records.filter((r) => r.type === 2).length;
+  truncateSync(lastFile, 5); // inside the opening crc record
+  const logger = recordingLogger();
+  const r = await Wal.open(dir, { ...opts, logger });
+  assert.equal(r.entries.length, 60 - lostEntries);
+  assert.equal(logger.lines.filter((l) => l.level === "warn").length, 1);
+  const next = r.entries.length + 1;
+  await r.wal.save({ term: 2, vote: 1n, commit: next }, entries(next, 1, 2, 100));
+  await r.wal.close();
+  const again = await Wal.open(dir, opts);
+  assert.equal(again.entries.length, next);
+  assert.deepEqual(again.metadata, META);
+  await again.wal.close();
+});

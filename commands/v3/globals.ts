@@ -185,7 +185,11 @@ function parseBool(flag: string, text: string): boolean {
  * both ways is fatal, as etcdctl's pkg/flags makes it.
  */
 export function resolveGlobals(cmd: Command): GlobalOptions {
-  const given = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
+  // Global flags live on the root command wherever they were typed; a subcommand's own flag
+  // of the same name (user add --no-password) must not shadow them.
+  let root = cmd;
+  while (root.parent !== null) root = root.parent;
+  const given = root.opts() as Record<string, string | boolean | undefined>;
   const raw: Record<string, string> = {};
   for (const f of GLOBAL_FLAGS) {
     const flagName = f.flags

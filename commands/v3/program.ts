@@ -7,6 +7,7 @@ import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
 import { registerAlarm } from "./alarm.js";
+import { registerAuth } from "./auth.js";
 import { registerCompaction } from "./compaction.js";
 import { registerDefrag } from "./defrag.js";
 import { registerEndpoint } from "./endpoint.js";
@@ -16,6 +17,8 @@ import { registerDel } from "./del.js";
 import { registerGet } from "./get.js";
 import { registerLease } from "./lease.js";
 import { registerPut } from "./put.js";
+import { registerRole } from "./role.js";
+import { registerUser } from "./user.js";
 import { setRawArgs } from "./raw-args.js";
 import { registerTxn } from "./txn.js";
 import { registerVersion } from "./version.js";
@@ -45,6 +48,9 @@ export function buildV3Program(): Command {
   registerAlarm(program);
   registerDefrag(program);
   registerMoveLeader(program);
+  registerAuth(program);
+  registerUser(program);
+  registerRole(program);
   registerVersion(program);
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });

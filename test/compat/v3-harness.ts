@@ -135,6 +135,8 @@ export interface Row {
   stdout?: boolean;
   /** Extra masking of stdout and of the `Error:` lines, after the standard one. */
   mask?: (s: string, c: RowContext) => string;
+  /** Runs after etcdctl's run and before tsctl's, to give tsctl the same starting state. */
+  between?: (c: RowContext) => Promise<void>;
   /** Runs while the command runs (e.g. writes a watch should see), after `delayMs`. */
   during?: (c: RowContext) => Promise<void>;
   delayMs?: number;
@@ -231,6 +233,7 @@ export function compatSuite(title: string, rows: Row[]): void {
   for (const row of rows) {
     test(`${title}: ${row.name}`, async () => {
       const want = await runRow(row, ctx.etcdctl);
+      await row.between?.(ctx.etcdctl);
       const got = await runRow(row, ctx.tsctl);
       row.capture?.(want, ctx.etcdctl);
       row.capture?.(got, ctx.tsctl);

@@ -8,7 +8,7 @@ import {
   V2HttpError,
   V2InvalidResponseError,
 } from "../../src/client/v2/index.js";
-import { freePort, skipWithoutEtcd, startRealEtcd } from "../helpers/index.js";
+import { freePort, skipWithoutEtcd, startCompatServer, startRealEtcd } from "../helpers/index.js";
 import type { RealEtcd } from "../helpers/index.js";
 
 describe("v2 client against real etcd", { skip: skipWithoutEtcd }, () => {
@@ -16,7 +16,7 @@ describe("v2 client against real etcd", { skip: skipWithoutEtcd }, () => {
   let client: V2Client;
 
   before(async () => {
-    etcd = await startRealEtcd({ enableV2: true });
+    etcd = await startCompatServer({ enableV2: true });
     client = new V2Client({ endpoints: [etcd.clientUrl] });
   });
   after(async () => {

@@ -9,7 +9,7 @@ import {
   Compare_CompareTarget,
   Event_EventType,
 } from "../../src/proto/index.js";
-import { freePort, skipWithoutEtcd, startRealEtcd, startTcpProxy } from "../helpers/index.js";
+import { freePort, skipWithoutEtcd, startCompatServer, startTcpProxy } from "../helpers/index.js";
 import type { RealEtcd } from "../helpers/index.js";
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -19,7 +19,7 @@ describe("v3 client against real etcd", { skip: skipWithoutEtcd }, () => {
   let client: EtcdClient;
 
   before(async () => {
-    etcd = await startRealEtcd({ extraArgs: ["--auth-token-ttl", "1"] });
+    etcd = await startCompatServer({ extraArgs: ["--auth-token-ttl", "1"] });
     client = new EtcdClient({ endpoints: [etcd.clientUrl] });
   });
   after(async () => {

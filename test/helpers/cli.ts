@@ -2,10 +2,10 @@
 // /usr/bin/etcdctl, capturing stdout, stderr and the exit code.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ETCDCTL_BIN } from "./etcd.js";
+import { REPO_ROOT } from "./root.js";
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export { REPO_ROOT };
 
 export interface RunCliOptions {
   /** Merged over process.env; a value of undefined removes the variable. */

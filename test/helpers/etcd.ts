@@ -8,6 +8,7 @@ import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { freePorts } from "./ports.js";
+import { REPO_ROOT } from "./root.js";
 
 export const ETCD_BIN = "/usr/bin/etcd";
 export const ETCDCTL_BIN = "/usr/bin/etcdctl";
@@ -64,6 +65,27 @@ process.once("exit", () => {
 
 export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<RealEtcd> {
   if (!hasRealEtcd()) throw new Error(`${ETCD_BIN} is not installed`);
+  return startServer(ETCD_BIN, [], opts);
+}
+
+/**
+ * `node bin/tsctl server` with the same flags and the same handle as startRealEtcd (needs
+ * `npm run build` first), so a suite can run against either server.
+ */
+export function startTsctlServer(opts: StartRealEtcdOptions = {}): Promise<RealEtcd> {
+  return startServer(process.execPath, [path.join(REPO_ROOT, "bin/tsctl"), "server"], opts);
+}
+
+/** Which server compat suites use: TSCTL_COMPAT_SERVER=tsctl selects `tsctl server`. */
+export function startCompatServer(opts: StartRealEtcdOptions = {}): Promise<RealEtcd> {
+  return process.env.TSCTL_COMPAT_SERVER === "tsctl" ? startTsctlServer(opts) : startRealEtcd(opts);
+}
+
+async function startServer(
+  bin: string,
+  leadingArgs: string[],
+  opts: StartRealEtcdOptions,
+): Promise<RealEtcd> {
   const [clientPort, peerPort] = await freePorts(2);
   const name = opts.name ?? "default";
   const tls = opts.tls;
@@ -71,6 +93,7 @@ export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<Re
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsctl-etcd-"));
   const args = [
+    ...leadingArgs,
     "--name",
     name,
     "--data-dir",
@@ -106,7 +129,7 @@ export async function startRealEtcd(opts: StartRealEtcdOptions = {}): Promise<Re
   // etcd refuses to start when an ETCD_* variable shadows a flag; give it a clean environment.
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("ETCD")) env[k] = v;
-  const child = spawn(ETCD_BIN, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(bin, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {

@@ -1,6 +1,14 @@
 // Shared test helpers: free ports, a real etcd 3.4 process, and CLI runners.
 export { freePort, freePorts } from "./ports.js";
-export { startRealEtcd, hasRealEtcd, skipWithoutEtcd, ETCD_BIN, ETCDCTL_BIN } from "./etcd.js";
+export {
+  startRealEtcd,
+  startTsctlServer,
+  startCompatServer,
+  hasRealEtcd,
+  skipWithoutEtcd,
+  ETCD_BIN,
+  ETCDCTL_BIN,
+} from "./etcd.js";
 export type { RealEtcd, StartRealEtcdOptions } from "./etcd.js";
 export { runCli, REPO_ROOT } from "./cli.js";
 export { startTcpProxy } from "./proxy.js";

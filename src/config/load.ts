@@ -1,6 +1,7 @@
 // Turns `tsctl server` arguments + environment into a validated ServerConfig, or into exactly
 // what etcd 3.4 prints and its exit code: flags first, then ETCD_* env (or a YAML file
 // instead of both), then validation. Output is returned as data so tests can compare it.
+import { networkInterfaces } from "node:os";
 import { SERVER_FLAGS, flagToEnv } from "./definitions.js";
 import { FlagSyntaxError, parseGoFlags, setFlagValue } from "./flags.js";
 import type { FlagValue } from "./flags.js";
@@ -248,6 +249,32 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
           },
     );
   }
+  const defaultHost = applyDefaultHost(
+    config,
+    defaultFlagValues().get("initial-cluster") as string,
+  );
+  if (defaultHost !== undefined) {
+    outputs.push(
+      format === "json"
+        ? {
+            to: "log",
+            format,
+            configured: true,
+            level: "info",
+            pkg: "etcdmain",
+            msg: "detected default host for advertise",
+            fields: { host: defaultHost },
+          }
+        : {
+            to: "log",
+            format,
+            configured: true,
+            level: "info",
+            pkg: "etcdmain",
+            msg: `advertising using detected default host ${JSON.stringify(defaultHost)}`,
+          },
+    );
+  }
   if (config.dataDirDefaulted) {
     outputs.push(
       format === "json"
@@ -294,6 +321,44 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
     return withOutputs({ outputs, exitCode: 1 });
   }
   return withOutputs({ outputs, config });
+}
+
+/**
+ * etcd's start-up defaults that depend on other settings: a member named other than
+ * "default" with the default --initial-cluster gets `name=<advertised peer URLs>`; listening
+ * on 0.0.0.0 with the default advertised URL advertises this machine's address instead.
+ * Returns the detected host when it was used.
+ */
+export function applyDefaultHost(
+  cfg: ServerConfig,
+  defaultInitialCluster: string,
+  detectHost: () => string | undefined = detectDefaultHost,
+): string | undefined {
+  const host = detectHost();
+  let used = false;
+  const bracket = (h: string) => (h.includes(":") ? `[${h}]` : h);
+  const rewrite = (listen: string[], advertised: string[], defaultUrl: string) => {
+    if (host === undefined || advertised.length !== 1 || advertised[0] !== defaultUrl) return;
+    const first = /^([a-z]+):\/\/(.*):(\d*)$/.exec(listen[0] ?? "");
+    if (!first || first[2] !== "0.0.0.0") return;
+    advertised[0] = `${advertised[0]!.split(":")[0]}://${bracket(host)}:${first[3]}`;
+    used = true;
+  };
+  rewrite(cfg.listenPeerUrls, cfg.initialAdvertisePeerUrls, "http://localhost:2380");
+  if (cfg.name !== "default" && cfg.initialCluster === defaultInitialCluster) {
+    const name = cfg.name === "" ? "default" : cfg.name;
+    cfg.initialCluster = cfg.initialAdvertisePeerUrls.map((u) => `${name}=${u}`).join(",");
+  }
+  rewrite(cfg.listenClientUrls, cfg.advertiseClientUrls, "http://localhost:2379");
+  return used ? host : undefined;
+}
+
+/** The first external IPv4 address (etcd asks for the default route's interface). */
+function detectDefaultHost(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 function loadingNote(path: string): string {

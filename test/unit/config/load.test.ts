@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadServerConfig, printConfigOutputs, versionText } from "../../../src/config/load.js";
+import {
+  applyDefaultHost,
+  loadServerConfig,
+  printConfigOutputs,
+  versionText,
+} from "../../../src/config/load.js";
 import type { Env, LoadResult } from "../../../src/config/load.js";
 
 /** Renders what the command would print, timestamps replaced by TS. */
@@ -405,4 +410,41 @@ test("log lines after logger setup go to --log-outputs", () => {
   });
   assert.equal(stderr, "");
   assert.match(stdout, /"msg":"failed to verify flags"/);
+});
+
+test("a named member with the default --initial-cluster bootstraps as name=advertised URLs", () => {
+  assert.equal(load(["--name=m1"]).config!.initialCluster, "m1=http://localhost:2380");
+  assert.equal(
+    load(["--name=m1", "--initial-advertise-peer-urls=http://127.0.0.1:7001,http://127.0.0.1:7002"])
+      .config!.initialCluster,
+    "m1=http://127.0.0.1:7001,m1=http://127.0.0.1:7002",
+  );
+  assert.equal(
+    load(["--name=m1", "--initial-cluster=m1=http://10.0.0.1:2380"]).config!.initialCluster,
+    "m1=http://10.0.0.1:2380",
+  );
+  // The default name keeps the default cluster even with other advertised URLs (etcd then
+  // refuses to bootstrap, see verifyBootstrap).
+  assert.equal(
+    load(["--initial-advertise-peer-urls=http://127.0.0.1:7001"]).config!.initialCluster,
+    "default=http://localhost:2380",
+  );
+});
+
+test("listening on 0.0.0.0 with default advertise URLs advertises the detected host", () => {
+  const cfg = load(["--name=n"]).config!;
+  cfg.listenPeerUrls = ["http://0.0.0.0:2390"];
+  cfg.initialAdvertisePeerUrls = ["http://localhost:2380"];
+  cfg.initialCluster = "default=http://localhost:2380";
+  const used = applyDefaultHost(cfg, "default=http://localhost:2380", () => "10.1.2.3");
+  assert.equal(used, "10.1.2.3");
+  assert.deepEqual(cfg.initialAdvertisePeerUrls, ["http://10.1.2.3:2390"]);
+  assert.equal(cfg.initialCluster, "n=http://10.1.2.3:2390");
+  assert.deepEqual(cfg.advertiseClientUrls, ["http://localhost:2379"]);
+  const none = load(["--listen-peer-urls=http://127.0.0.1:2390"]).config!;
+  assert.equal(
+    applyDefaultHost(none, "x", () => "10.1.2.3"),
+    undefined,
+  );
+  assert.deepEqual(none.initialAdvertisePeerUrls, ["http://localhost:2380"]);
 });

@@ -65,6 +65,10 @@ function goArch(arch: string): string {
   return arch === "x64" ? "amd64" : arch === "ia32" ? "386" : arch;
 }
 
+/**
+ * Parses `tsctl server` arguments with `env` (process.env) as etcd 3.4 would. Never prints or
+ * exits: the caller prints `outputs` in order, then exits with `exitCode` when it is set.
+ */
 export function loadServerConfig(args: readonly string[], env: Env): LoadResult {
   const outputs: ConfigOutput[] = [];
   const early = (
@@ -75,7 +79,6 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
   ) => outputs.push({ to: "log", format: "capnslog", level, pkg, msg, configured });
   const ignoredWarning = (name: string) =>
     early("warn", "pkg/flags", `flag "-${name}" is no longer supported - ignoring.`);
-  /** "error verifying flags" before the configured logger exists: always capnslog. */
   /** "error verifying flags", in capnslog's shape (before a logger exists, or logger=capnslog). */
   const earlyInvalid = (message: string, configured?: true): LoadResult => {
     early("error", "etcdmain", `error verifying flags, ${message}. See 'etcd --help'.`, configured);
@@ -199,102 +202,55 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
   }
 
   const format = config.logger === "zap" ? "json" : "capnslog";
+  /** A line from the configured logger: zap's message and fields, or capnslog's text. */
+  const say = (
+    level: "info" | "warn" | "fatal",
+    zapMsg: string,
+    fields: LogFields,
+    capnslogMsg: string,
+  ) =>
+    outputs.push(
+      format === "json"
+        ? { to: "log", format, configured: true, level, pkg: "etcdmain", msg: zapMsg, fields }
+        : { to: "log", format, configured: true, level, pkg: "etcdmain", msg: capnslogMsg },
+    );
+  const loadedNote = () =>
+    say(
+      "info",
+      "loaded server configuration, other configuration command line flags and environment variables will be ignored if provided",
+      { path: configFile },
+      loadingNote(configFile),
+    );
+
   if (yamlProxyError) {
     if (yamlProxyError.how === "fatal-log") {
       early("info", "", yamlProxyError.message);
       return withOutputs({ outputs, exitCode: 1 });
     }
     if (format === "capnslog") return withOutputs(earlyInvalid(yamlProxyError.message, true));
-    outputs.push(
-      {
-        to: "log",
-        format,
-        configured: true,
-        level: "info",
-        pkg: "etcdmain",
-        msg: "loaded server configuration, other configuration command line flags and environment variables will be ignored if provided",
-        fields: { path: configFile },
-      },
-      {
-        to: "log",
-        format,
-        configured: true,
-        level: "warn",
-        pkg: "etcdmain",
-        msg: "failed to verify flags",
-        fields: { error: yamlProxyError.message },
-      },
-    );
+    loadedNote();
+    say("warn", "failed to verify flags", { error: yamlProxyError.message }, "");
     return withOutputs({ outputs, exitCode: 1 });
   }
-  if (configFile !== "") {
-    outputs.push(
-      format === "json"
-        ? {
-            to: "log",
-            format,
-            configured: true,
-            level: "info",
-            pkg: "etcdmain",
-            msg: "loaded server configuration, other configuration command line flags and environment variables will be ignored if provided",
-            fields: { path: configFile },
-          }
-        : {
-            to: "log",
-            format,
-            level: "info",
-            pkg: "etcdmain",
-            msg: loadingNote(configFile),
-            configured: true,
-          },
-    );
-  }
+  if (configFile !== "") loadedNote();
   const defaultHost = applyDefaultHost(
     config,
     defaultFlagValues().get("initial-cluster") as string,
   );
   if (defaultHost !== undefined) {
-    outputs.push(
-      format === "json"
-        ? {
-            to: "log",
-            format,
-            configured: true,
-            level: "info",
-            pkg: "etcdmain",
-            msg: "detected default host for advertise",
-            fields: { host: defaultHost },
-          }
-        : {
-            to: "log",
-            format,
-            configured: true,
-            level: "info",
-            pkg: "etcdmain",
-            msg: `advertising using detected default host ${JSON.stringify(defaultHost)}`,
-          },
+    say(
+      "info",
+      "detected default host for advertise",
+      { host: defaultHost },
+      `advertising using detected default host ${JSON.stringify(defaultHost)}`,
     );
   }
   if (config.dataDirDefaulted) {
-    outputs.push(
-      format === "json"
-        ? {
-            to: "log",
-            format,
-            configured: true,
-            level: "warn",
-            pkg: "etcdmain",
-            msg: "'data-dir' was empty; using default",
-            fields: { "data-dir": config.dataDir },
-          }
-        : {
-            to: "log",
-            format,
-            configured: true,
-            level: "warn",
-            pkg: "etcdmain",
-            msg: `no data-dir provided, using default data-dir ./${config.dataDir}`,
-          },
+    say(
+      "warn",
+      "'data-dir' was empty; using default",
+      { "data-dir": config.dataDir },
+      `no data-dir provided, using default data-dir ./${config.dataDir}`,
     );
   }
   try {
@@ -305,19 +261,8 @@ export function loadServerConfig(args: readonly string[], env: Env): LoadResult 
   } catch (err) {
     // etcd finds this only when starting the server: its "failed to start" pair of lines.
     const message = (err as Error).message;
-    if (format === "capnslog") early("fatal", "etcdmain", message, true);
-    else {
-      const line = (level: "warn" | "fatal", msg: string): ConfigOutput => ({
-        to: "log",
-        format,
-        configured: true,
-        level,
-        pkg: "etcdmain",
-        msg,
-        fields: { error: message },
-      });
-      outputs.push(line("warn", "failed to start etcd"), line("fatal", "discovery failed"));
-    }
+    if (format === "json") say("warn", "failed to start etcd", { error: message }, "");
+    say("fatal", "discovery failed", { error: message }, message);
     return withOutputs({ outputs, exitCode: 1 });
   }
   return withOutputs({ outputs, config });

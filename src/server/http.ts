@@ -13,6 +13,7 @@ import { CLUSTER_VERSION } from "../version.js";
 import type { EtcdServer } from "./etcd-server.js";
 import type { MemberConfig } from "./member-config.js";
 import { GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
+import { createMemberV2Handler } from "./v2-http.js";
 
 /** How long /health waits for a quorum read, as etcd's health handler does. */
 const HEALTH_QUORUM_TIMEOUT_MS = 1000;
@@ -64,5 +65,6 @@ export function createClientHttpHandler(s: EtcdServer, cfg: MemberConfig): HttpH
   };
   router.mountPrefix("/v3/", v3);
   router.mountPrefix("/v3beta/", v3);
+  if (cfg.enableV2) router.mountPrefix("/v2/", createMemberV2Handler(s));
   return router.handler;
 }

@@ -17,6 +17,7 @@ import { kvService, clusterService, maintenanceService } from "../api/grpc/servi
 import { watchService } from "../api/grpc/watch.js";
 import { leaseService } from "../api/grpc/lease.js";
 import { createClientHttpHandler } from "./http.js";
+import { leasePeerRoute } from "./lease-forward.js";
 import { Member } from "./member.js";
 import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
 import { KvStateMachine } from "./kv-state-machine.js";
@@ -67,7 +68,16 @@ function hostPort(url: string): { host: string; port: number } {
   return { host, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)) };
 }
 
-export async function startMember(cfg: ServerConfig, logger: Logger): Promise<RunningMember> {
+export interface StartOptions {
+  /** End the process once this member is removed from the cluster (the CLI does). */
+  exitOnRemoval?: boolean;
+}
+
+export async function startMember(
+  cfg: ServerConfig,
+  logger: Logger,
+  opts: StartOptions = { exitOnRemoval: true },
+): Promise<RunningMember> {
   const mcfg = toMemberConfig(cfg);
   const peerListeners: PeerListener[] = [];
   const clientListeners: ClientListener[] = [];
@@ -114,6 +124,10 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
             await server.memberPromote({ ID: id });
             return member.cluster.list();
           },
+          other: leasePeerRoute({
+            keepAlive: (req) => server.leaseKeepAlive(req),
+            timeToLive: (req) => server.leaseTimeToLive(req),
+          }),
         },
         logger,
       }),
@@ -145,7 +159,7 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
   logger.info("serving client traffic", { urls: mcfg.listenClientUrls });
 
   let stopping: Promise<void> | undefined;
-  return {
+  const running: RunningMember = {
     member,
     server,
     clientPorts: clientListeners.map((l) => l.port),
@@ -159,4 +173,11 @@ export async function startMember(cfg: ServerConfig, logger: Logger): Promise<Ru
       return stopping;
     },
   };
+  // A removed member has nothing left to serve: stop, and end the process if we own it.
+  member.onRemoved = () => {
+    void running.stop().then(() => {
+      if (opts.exitOnRemoval) process.exit(0);
+    });
+  };
+  return running;
 }

@@ -15,6 +15,23 @@ import { deleteRangeFromPb, putFromPb, txnFromPb } from "./convert.js";
 import type { ApplyResult, MemberHooks, StateMachine } from "./state-machine.js";
 import type { SnapshotState } from "./snapshot-data.js";
 import { LeaseManager } from "./lease-manager.js";
+import {
+  V2Store,
+  applyV2Request,
+  v2Request,
+  type V2Request,
+  type V2StoreSnapshot,
+} from "../v2store/index.js";
+import type { MemberInfo } from "../membership/cluster.js";
+import { CLUSTER_VERSION } from "../version.js";
+
+/** How often the leader proposes its clock to expire v2 TTL keys (etcd's SYNC interval). */
+const V2_SYNC_INTERVAL_MS = 500;
+
+/** The v2 store's membership records, where etcd keeps them (they count in the v2 index). */
+function memberPath(id: bigint): string {
+  return `/0/members/${id.toString(16)}`;
+}
 
 export interface AlarmRecord {
   memberId: bigint;
@@ -33,6 +50,10 @@ export class KvStateMachine implements StateMachine {
   private alarmList: AlarmRecord[] = [];
   private member: Member | undefined;
   readonly leases: LeaseManager;
+  /** The v2 keyspace: in memory, saved in raft snapshots, separate from the v3 keys. */
+  readonly v2 = new V2Store();
+  private lastV2SyncMs = 0;
+  private v2SyncInFlight = false;
 
   private constructor(
     public store: MvccStore,
@@ -121,8 +142,36 @@ export class KvStateMachine implements StateMachine {
     return results;
   }
 
+  /** Effects kept outside the database, which a replayed entry must still have. */
   private applyMemoryOnly(env: Envelope): void {
     if (env.kind === RequestKind.MemberAttributes) this.applyMemberAttributes(env.payload);
+    else if (env.kind === RequestKind.V2) this.applyV2(env);
+  }
+
+  private applyV2(env: Envelope): ApplyResult {
+    const req = JSON.parse(Buffer.from(env.payload).toString("utf8")) as V2Request;
+    return { revision: this.store.currentRevision, response: applyV2Request(this.v2, req) };
+  }
+
+  /** Membership as the v2 store records it (raft attributes, removals). */
+  recordMembership(kind: "add" | "remove" | "update", m: MemberInfo): void {
+    const raftAttributes = JSON.stringify(
+      m.isLearner ? { peerURLs: m.peerURLs, isLearner: true } : { peerURLs: m.peerURLs },
+    );
+    if (kind === "add")
+      this.v2.internalCreate(`${memberPath(m.id)}/raftAttributes`, raftAttributes);
+    else if (kind === "update")
+      this.v2.internalSet(`${memberPath(m.id)}/raftAttributes`, raftAttributes);
+    else {
+      this.v2.internalDelete(memberPath(m.id), true);
+      this.v2.internalCreate(`/0/removed_members/${m.id.toString(16)}`, "removed");
+    }
+  }
+
+  /** The initial members and cluster version of a new cluster (its bootstrap snapshot). */
+  bootstrap(members: MemberInfo[]): void {
+    for (const m of members) this.recordMembership("add", m);
+    this.v2.internalCreate("/0/version", CLUSTER_VERSION);
   }
 
   private applyOne(w: WriteTxn, env: Envelope): ApplyResult {
@@ -161,6 +210,8 @@ export class KvStateMachine implements StateMachine {
         if (env.kind === RequestKind.LeaseGrant && this.hasAlarm(pb.AlarmType.NOSPACE))
           throw etcdError("NoSpace");
         return this.leases.apply(w, env);
+      case RequestKind.V2:
+        return this.applyV2(env);
       case RequestKind.Noop:
         return { revision: w.currentRevision };
       default:
@@ -204,7 +255,12 @@ export class KvStateMachine implements StateMachine {
       name: string;
       clientURLs: string[];
     };
-    this.member?.cluster.setAttributes(BigInt(attrs.id), attrs.name, attrs.clientURLs);
+    const id = BigInt(attrs.id);
+    this.member?.cluster.setAttributes(id, attrs.name, attrs.clientURLs);
+    this.v2.internalSet(
+      `${memberPath(id)}/attributes`,
+      JSON.stringify({ name: attrs.name, clientURLs: attrs.clientURLs }),
+    );
   }
 
   /** Publishes this member's name and client URLs through raft, retrying until it is applied. */
@@ -242,10 +298,12 @@ export class KvStateMachine implements StateMachine {
   }
 
   auxiliaryState(): Omit<SnapshotState, "cluster"> {
-    return {};
+    return { v2store: this.v2.toJSON() };
   }
 
-  restoreAuxiliary(_state: SnapshotState): void {}
+  restoreAuxiliary(state: SnapshotState): void {
+    if (state.v2store) this.v2.restore(state.v2store as V2StoreSnapshot);
+  }
 
   databaseBytes(): Uint8Array {
     return this.store.snapshotBytes();
@@ -262,6 +320,21 @@ export class KvStateMachine implements StateMachine {
 
   onTick(member: MemberHooks): void {
     this.leases.onTick(member);
+    this.maybeSyncV2(member);
+  }
+
+  /** Leader only: propose the clock so v2 TTL keys expire at the same index everywhere. */
+  private maybeSyncV2(member: MemberHooks): void {
+    if (!member.isLeader || this.v2SyncInFlight || !this.v2.hasTTLKeys()) return;
+    const now = Date.now();
+    if (now - this.lastV2SyncMs < V2_SYNC_INTERVAL_MS) return;
+    this.lastV2SyncMs = now;
+    this.v2SyncInFlight = true;
+    const sync = Buffer.from(JSON.stringify(v2Request("SYNC", "", { timeMs: now })));
+    member
+      .propose(RequestKind.V2, sync)
+      .catch((err: Error) => this.logger.warn("v2 TTL sync failed", { error: err.message }))
+      .finally(() => (this.v2SyncInFlight = false));
   }
 
   onLeadershipChange(isLeader: boolean, member: MemberHooks): void {

@@ -7,6 +7,7 @@ import {
   RawNode,
   MemoryStorage,
   ErrProposalDropped,
+  sendableBeforePersist,
   encodeConfChange,
   decodeConfChange,
   type Ready,
@@ -84,6 +85,8 @@ export class Member {
   /** Resolvers of in-flight conf-change proposals, keyed by ConfChange.id. */
   private readonly confChangeWaiters = new Map<bigint, (members: MemberInfo[]) => void>();
   private nextConfChangeId = 1n;
+  /** Called once this member has applied its own removal; the owner stops it. */
+  onRemoved: () => void = () => void this.stop();
 
   private constructor(
     readonly cfg: MemberConfig,
@@ -182,7 +185,11 @@ export class Member {
     let state: StateMachine;
 
     if (Wal.exists(walDir)) {
-      const snapshot = await snapshotter.loadNewestAvailable();
+      // Only snapshots the WAL has a marker for: a crash between writing a snapshot file
+      // and its WAL marker leaves a file the log cannot continue from.
+      const snapshot = await snapshotter.loadNewestAvailable(
+        await Wal.validSnapshotMarkers(walDir),
+      );
       const opened = await Wal.open(walDir, {
         logger,
         fromSnapshot: snapshot
@@ -216,8 +223,8 @@ export class Member {
         snapshotIndex = snapshot.metadata.index;
         confState = snapshot.metadata.confState;
       }
-      storage.setHardState(opened.hardState);
       storage.append(opened.entries);
+      storage.setHardState(opened.hardState);
       hardState = opened.hardState;
     } else {
       state = deps.openStateMachine(join(snapDir, "db"));
@@ -253,6 +260,7 @@ export class Member {
         clusterId = computeClusterId(members.map((m) => m.id));
         cluster = new ClusterMembership(clusterId);
         for (const m of members) cluster.add(m);
+        state.bootstrap(members);
         // Every member of a new cluster starts from the same synthetic snapshot at index 1,
         // holding the initial membership, so their logs agree from the first entry on.
         confState = { voters: members.map((m) => m.id), learners: [] };
@@ -565,9 +573,12 @@ export class Member {
     if (rd.softState) this.onSoftState(rd.softState);
     for (const rs of rd.readStates) this.readIndex.onReadState(rs.requestCtx, rs.index);
 
-    const leader = this.softState.raftState === "leader";
-    // The leader sends appends in parallel with its own fsync (a quorum still needs it).
-    if (leader) this.send(rd.messages);
+    // Appends and heartbeats may go out while our own write runs (a quorum still needs
+    // it); votes and acknowledgements must wait until what they promise is on disk.
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const m of rd.messages) (sendableBeforePersist(m) ? early : late).push(m);
+    this.send(early);
     if (rd.snapshot && rd.snapshot.metadata.index > 0)
       await this.persistIncomingSnapshot(rd.snapshot);
     if (rd.hardState || rd.entries.length > 0) {
@@ -576,7 +587,7 @@ export class Member {
     if (rd.hardState) this.hardState = rd.hardState;
     if (rd.snapshot && rd.snapshot.metadata.index > 0) this.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) this.raftStorage.append(rd.entries);
-    if (!leader) this.send(rd.messages);
+    this.send(late);
     if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
     this.maybeSnapshot();
   }
@@ -715,25 +726,32 @@ export class Member {
       case ConfChangeType.AddNode:
       case ConfChangeType.AddLearnerNode:
         if (info) {
+          const known = this.cluster.get(info.id);
           this.cluster.add({ ...info, isLearner: cc.type === ConfChangeType.AddLearnerNode });
           if (cc.type === ConfChangeType.AddNode) this.cluster.promote(info.id);
+          if (!this.cluster.isRemoved(info.id)) {
+            this.state.recordMembership(known ? "update" : "add", this.cluster.get(info.id)!);
+          }
           if (info.id !== this.id) this.transport.addPeer(info.id, info.peerURLs);
         }
         break;
-      case ConfChangeType.RemoveNode:
+      case ConfChangeType.RemoveNode: {
+        const removed = this.cluster.get(cc.nodeId);
         this.cluster.remove(cc.nodeId);
+        if (removed) this.state.recordMembership("remove", removed);
         if (cc.nodeId === this.id) {
           this.logger.warn("this member was removed from the cluster; stopping");
-          setImmediate(() => {
-            void this.stop().then(() => process.exit(0));
-          });
+          setImmediate(() => this.onRemoved());
         } else {
           this.transport.removePeer(cc.nodeId);
         }
         break;
+      }
       case ConfChangeType.UpdateNode:
         if (info) {
           this.cluster.updatePeerURLs(info.id, info.peerURLs);
+          const updated = this.cluster.get(info.id);
+          if (updated) this.state.recordMembership("update", updated);
           if (info.id !== this.id) this.transport.updatePeer(info.id, info.peerURLs);
         }
         break;
@@ -758,7 +776,7 @@ export class Member {
       await this.wal.saveSnapshot({ index, term: snap.metadata.term });
       const compactTo = index - this.cfg.snapshotCatchUpEntries;
       if (compactTo > this.raftStorage.firstIndex()) this.raftStorage.compact(compactTo);
-      this.wal.releaseLockTo(index);
+      await this.wal.releaseLockTo(index);
       this.logger.info("saved snapshot", { "snapshot-index": index });
     })().catch((err: Error) => {
       this.logger.fatal("saving snapshot failed", { error: err.message });

@@ -2,6 +2,7 @@
 // v2 store, behind one interface so the raft loop stays independent of what it replicates.
 import type { Envelope } from "./envelope.js";
 import type { SnapshotState } from "./snapshot-data.js";
+import type { MemberInfo } from "../membership/cluster.js";
 
 /** The outcome of applying one entry, handed to the member that proposed it. */
 export interface ApplyResult {
@@ -44,5 +45,9 @@ export interface StateMachine {
   /** Called every heartbeat interval: lease expiry, v2 TTL sync, auto compaction. */
   onTick(member: MemberHooks): void;
   onLeadershipChange(isLeader: boolean, member: MemberHooks): void;
+  /** Records a membership change where the state machine keeps membership (the v2 store). */
+  recordMembership(kind: "add" | "remove" | "update", member: MemberInfo): void;
+  /** Writes a new cluster's initial membership, before its bootstrap snapshot is taken. */
+  bootstrap(members: MemberInfo[]): void;
   close(): void;
 }

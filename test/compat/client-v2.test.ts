@@ -131,6 +131,57 @@ describe("v2 client against real etcd", { skip: skipWithoutEtcd }, () => {
     assert.equal((await client.version()).etcdserver, "3.4.23");
   });
 
+  test("auth: users, roles, grants, enable/disable", async () => {
+    assert.equal(await client.auth.enabled(), false);
+    assert.deepEqual(await client.auth.listUsers(), []);
+    assert.deepEqual(await client.auth.addUser("root", "rootpw"), {
+      user: "root",
+      roles: ["root"],
+    });
+    await client.auth.addUser("u1", "pw");
+    await client.auth.addRole("r1");
+    const granted = await client.auth.grantRole("r1", { read: ["/foo/*"], write: ["/foo/*"] });
+    assert.deepEqual(granted.permissions, { kv: { read: ["/foo/*"], write: ["/foo/*"] } });
+    assert.deepEqual((await client.auth.grantUser("u1", ["r1"])).roles, ["r1"]);
+    const u1 = await client.auth.getUser("u1");
+    assert.deepEqual(u1.roles, [
+      { role: "r1", permissions: { kv: { read: ["/foo/*"], write: ["/foo/*"] } } },
+    ]);
+    assert.deepEqual(
+      (await client.auth.listRoles()).map((r) => r.role),
+      ["r1", "root"],
+    );
+    await client.auth.enable();
+    assert.equal(await client.auth.enabled(), true);
+    await assert.rejects(client.auth.listUsers(), {
+      status: 401,
+      message: "Insufficient credentials",
+    });
+    const root = new V2Client({
+      endpoints: [etcd.clientUrl],
+      username: "root",
+      password: "rootpw",
+    });
+    try {
+      assert.equal((await root.auth.listUsers()).length, 2);
+      await root.auth.disable();
+    } finally {
+      root.close();
+    }
+    await client.auth.changePassword("u1", "new");
+    assert.deepEqual((await client.auth.revokeUser("u1", ["r1"])).roles, []);
+    const revoked = await client.auth.revokeRole("r1", { read: ["/foo/*"] });
+    assert.deepEqual(revoked.permissions, { kv: { read: [], write: ["/foo/*"] } });
+    await client.auth.removeRole("r1");
+    await client.auth.removeUser("u1");
+    await assert.rejects(client.auth.removeUser("nobody"), (err: unknown) => {
+      assert.ok(err instanceof V2HttpError);
+      assert.equal(err.status, 404);
+      assert.equal(err.message, "auth: User nobody does not exist");
+      return true;
+    });
+  });
+
   test("failover past a dead endpoint; all dead is a cluster error", async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const c = new V2Client({ endpoints: [dead, etcd.clientUrl] });

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { goDialError } from "../dial-error.js";
+import { V2Auth } from "./auth.js";
 import {
   V2ClusterError,
   V2Error,
@@ -60,6 +61,8 @@ interface RequestSpec {
 
 export class V2Client {
   readonly endpoints: string[];
+  /** /v2/auth: users, roles, enable/disable. */
+  readonly auth: V2Auth = new V2Auth(this);
   private readonly dialTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly httpAgent = new http.Agent({ keepAlive: true });

@@ -10,3 +10,5 @@ export {
   INVALID_JSON_TEXT,
 } from "./errors.js";
 export type * from "./types.js";
+export { V2Auth } from "./auth.js";
+export type { V2User, V2Role, V2Permissions } from "./auth.js";

@@ -49,7 +49,11 @@ export async function runServer(args: string[]): Promise<void> {
   }
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while stopping: the operator wants out now.
+      logger.child("osutil").warn("received signal again; exiting without waiting", { signal });
+      process.exit(1);
+    }
     stopping = true;
     logger.child("osutil").info("received signal; shutting down", { signal });
     member.stop().then(

@@ -11,9 +11,11 @@ import { registerAuth } from "./auth.js";
 import { registerCompaction } from "./compaction.js";
 import { registerDefrag } from "./defrag.js";
 import { registerEndpoint } from "./endpoint.js";
+import { registerLock } from "./lock.js";
 import { registerMember } from "./member.js";
 import { registerMoveLeader } from "./move-leader.js";
 import { registerDel } from "./del.js";
+import { registerElect } from "./elect.js";
 import { registerGet } from "./get.js";
 import { registerLease } from "./lease.js";
 import { registerPut } from "./put.js";
@@ -51,6 +53,8 @@ export function buildV3Program(): Command {
   registerAuth(program);
   registerUser(program);
   registerRole(program);
+  registerLock(program);
+  registerElect(program);
   registerVersion(program);
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });

@@ -83,7 +83,9 @@ export class Backend {
       "UPDATE mvcc_state SET consistent_index = ?, revision = ?, compact_revision = ? WHERE id = 1",
     );
     this.scanStmt = this.db
-      .prepare("SELECT rev, sub, key, tombstone, CAST(lease AS TEXT) FROM kv ORDER BY rev, sub")
+      .prepare(
+        "SELECT rev, sub, key, tombstone, CAST(lease AS TEXT), create_rev, version FROM kv ORDER BY rev, sub",
+      )
       .raw(true);
     this.historyStmt = this.db
       .prepare(
@@ -138,15 +140,24 @@ export class Backend {
   }
 
   /** Every record's index facts in revision order (values are not read). */
-  *scanIndex(): Generator<{ rev: Rev; key: Buffer; tombstone: boolean; lease: bigint }> {
+  *scanIndex(): Generator<{
+    rev: Rev;
+    key: Buffer;
+    tombstone: boolean;
+    lease: bigint;
+    created: number;
+    version: number;
+  }> {
     for (const r of this.scanStmt.iterate() as IterableIterator<
-      [number, number, Buffer, number, string]
+      [number, number, Buffer, number, string, number, number]
     >) {
       yield {
         rev: { main: r[0], sub: r[1] },
         key: r[2],
         tombstone: r[3] !== 0,
         lease: r[4] === "0" ? 0n : BigInt(r[4]),
+        created: r[5],
+        version: r[6],
       };
     }
   }

@@ -44,10 +44,22 @@ export class KeyEntry {
     this.key = key;
   }
 
-  put(rev: Rev): void {
+  /**
+   * Records a put. `at` gives the record's create revision and version when rebuilding
+   * from storage: after compaction a generation's first surviving record is not its create,
+   * so both must come from the record itself.
+   */
+  put(rev: Rev, at?: { created: number; version: number }): void {
     const g = this.gens[this.gens.length - 1]!;
     assertAfter(g, rev, this.key);
-    if (g.mains.length === 0) g.created = rev.main;
+    if (g.mains.length === 0) {
+      g.created = at ? at.created : rev.main;
+      g.firstVersion = at ? at.version : 1;
+    } else if (at && at.version !== g.firstVersion + g.mains.length) {
+      throw new Error(
+        `key index: version ${at.version} at ${rev.main} breaks the sequence of ${this.key.toString("latin1")}`,
+      );
+    }
     g.mains.push(rev.main);
     g.subs.push(rev.sub);
   }
@@ -202,14 +214,14 @@ export class KeyIndex {
     return this.tree.get(k);
   }
 
-  put(key: Buffer, rev: Rev): void {
+  put(key: Buffer, rev: Rev, at?: { created: number; version: number }): void {
     const k = key.toString("latin1");
     let e = this.tree.get(k);
     if (!e) {
       e = new KeyEntry(key);
       this.tree.set(k, e);
     }
-    e.put(rev);
+    e.put(rev, at);
   }
 
   tombstone(key: Buffer, rev: Rev): void {

@@ -685,7 +685,7 @@ export class MvccStore {
         this.index.tombstone(r.key, r.rev);
         this.setKeyLease(r.key.toString("latin1"), 0n);
       } else {
-        this.index.put(r.key, r.rev);
+        this.index.put(r.key, r.rev, r);
         this.setKeyLease(r.key.toString("latin1"), r.lease);
       }
       maxRev = r.rev.main;

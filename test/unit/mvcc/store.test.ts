@@ -603,3 +603,21 @@ test("a request failing half-way dooms its batch even if the caller catches the 
     });
     assert.deepEqual(keys(s, "\x00", "\x00"), ["b", "c"]);
   }));
+
+test("restart after compaction: versions and create revisions continue from the records", () => {
+  const { store, file } = openTmp();
+  for (let i = 0; i < 3; i++) {
+    store.applyBatch(i + 1, (w) => w.put({ key: b("k"), value: b(`v${i}`) }));
+  }
+  store.applyBatch(4, (w) => w.compact(4));
+  store.close();
+  const again = MvccStore.open(file);
+  try {
+    again.applyBatch(5, (w) => w.put({ key: b("k"), value: b("x") }));
+    const kv = again.range({ key: b("k") }).kvs[0]!;
+    assert.equal(kv.version, 4);
+    assert.equal(kv.createRevision, 2);
+  } finally {
+    again.close();
+  }
+});

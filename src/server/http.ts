@@ -18,7 +18,13 @@ import { createMemberV2Handler } from "./v2-http.js";
 /** How long /health waits for a quorum read, as etcd's health handler does. */
 const HEALTH_QUORUM_TIMEOUT_MS = 1000;
 
-export function createClientHttpHandler(s: EtcdServer, cfg: MemberConfig): HttpHandler {
+export interface ClientHttp {
+  handler: HttpHandler;
+  /** Stops the metrics refresh (before the member's database closes). */
+  close(): void;
+}
+
+export function createClientHttp(s: EtcdServer, cfg: MemberConfig): ClientHttp {
   const metrics = createServerMetrics();
   metrics.setServerId(s.memberId.toString(16));
   metrics.setClusterVersion(CLUSTER_VERSION.split(".").slice(0, 2).join("."));
@@ -34,7 +40,8 @@ export function createClientHttpHandler(s: EtcdServer, cfg: MemberConfig): HttpH
     metrics.compactRevision.set(Math.max(0, s.kv.store.compactRevision));
   };
   refresh();
-  setInterval(refresh, 1000).unref();
+  const refreshTimer = setInterval(refresh, 1000);
+  refreshTimer.unref();
 
   const healthProbe: HealthProbe = async ({ excludedAlarms }) => {
     const alarms = s.kv.alarms().filter((a) => !excludedAlarms.has(pb.AlarmType[a.alarm]));
@@ -66,5 +73,5 @@ export function createClientHttpHandler(s: EtcdServer, cfg: MemberConfig): HttpH
   router.mountPrefix("/v3/", v3);
   router.mountPrefix("/v3beta/", v3);
   if (cfg.enableV2) router.mountPrefix("/v2/", createMemberV2Handler(s));
-  return router.handler;
+  return { handler: router.handler, close: () => clearInterval(refreshTimer) };
 }

@@ -16,7 +16,7 @@ import { startClientListener, type ClientListener } from "../api/listener.js";
 import { kvService, clusterService, maintenanceService } from "../api/grpc/services.js";
 import { watchService } from "../api/grpc/watch.js";
 import { leaseService } from "../api/grpc/lease.js";
-import { createClientHttpHandler } from "./http.js";
+import { createClientHttp } from "./http.js";
 import { leasePeerRoute } from "./lease-forward.js";
 import { Member } from "./member.js";
 import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
@@ -148,7 +148,8 @@ export async function startMember(
   grpcServer.addService(pb.LeaseService, leaseService(server));
   grpcServer.addService(pb.ClusterService, clusterService(server));
   grpcServer.addService(pb.MaintenanceService, maintenanceService(server));
-  const httpHandler = createClientHttpHandler(server, mcfg);
+  const clientHttp = createClientHttp(server, mcfg);
+  const httpHandler = clientHttp.handler;
 
   for (const url of mcfg.listenClientUrls) {
     const { host, port } = hostPort(url);
@@ -166,6 +167,7 @@ export async function startMember(
     peerPorts: peerListeners.map((l) => l.port),
     stop() {
       stopping ??= (async () => {
+        clientHttp.close();
         await member.stop();
         grpcServer.forceShutdown();
         await Promise.all([...clientListeners, ...peerListeners].map((l) => l.close()));

@@ -132,66 +132,58 @@ test("tsctl server rejects bad configurations exactly as etcd does", { skip }, a
   for (const c of cases) await compare(c);
 });
 
-// todo until src/server's stop() no longer trips over its own timers after closing the
-// database ("The database connection is not open" from a size refresh timer) -> exit 1.
-const stopTodo = "member shutdown crashes after closing its DB (src/server)";
-
-test(
-  "tsctl server starts from flags and stops with exit 0 on SIGTERM",
-  { skip, todo: skip ? false : stopTodo },
-  async () => {
-    const [peerPort, clientPort] = await Promise.all([freePort(), freePort()]);
-    const dir = mkdtempSync(join(tmpdir(), "tsctl-e2e-start-"));
-    const child = spawn(
-      process.execPath,
-      [
-        TSCTL,
-        "server",
-        "--name=s1",
-        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-        `--initial-cluster=s1=http://127.0.0.1:${peerPort}`,
-        `--listen-client-urls=http://127.0.0.1:${clientPort}`,
-        `--advertise-client-urls=http://127.0.0.1:${clientPort}`,
-      ],
-      {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
-    try {
-      let version = "";
-      for (let i = 0; i < 100 && version === ""; i++) {
-        try {
-          const res = await fetch(`http://127.0.0.1:${clientPort}/version`);
-          version = await res.text();
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
+test("tsctl server starts from flags and stops with exit 0 on SIGTERM", { skip }, async () => {
+  const [peerPort, clientPort] = await Promise.all([freePort(), freePort()]);
+  const dir = mkdtempSync(join(tmpdir(), "tsctl-e2e-start-"));
+  const child = spawn(
+    process.execPath,
+    [
+      TSCTL,
+      "server",
+      "--name=s1",
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=s1=http://127.0.0.1:${peerPort}`,
+      `--listen-client-urls=http://127.0.0.1:${clientPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${clientPort}`,
+    ],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+  try {
+    let version = "";
+    for (let i = 0; i < 100 && version === ""; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${clientPort}/version`);
+        version = await res.text();
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
       }
-      assert.match(
-        version,
-        /^\{"etcdserver":"3\.4\.23","etcdcluster":"(3\.4\.0|not_decided)"\}$/,
-        stderr,
-      );
-      let health = "";
-      for (let i = 0; i < 100 && health !== '{"health":"true"}'; i++) {
-        health = await (await fetch(`http://127.0.0.1:${clientPort}/health`)).text();
-        if (health !== '{"health":"true"}') await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(health, '{"health":"true"}');
-      assert.ok(existsSync(join(dir, "s1.etcd")), "data dir defaults to <name>.etcd");
-      assert.match(stderr, /"msg":"'data-dir' was empty; using default","data-dir":"s1.etcd"/);
-    } finally {
-      child.kill("SIGTERM");
     }
-    assert.equal(await exited, 0, stderr);
-  },
-);
+    assert.match(
+      version,
+      /^\{"etcdserver":"3\.4\.23","etcdcluster":"(3\.4\.0|not_decided)"\}$/,
+      stderr,
+    );
+    let health = "";
+    for (let i = 0; i < 100 && health !== '{"health":"true"}'; i++) {
+      health = await (await fetch(`http://127.0.0.1:${clientPort}/health`)).text();
+      if (health !== '{"health":"true"}') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(health, '{"health":"true"}');
+    assert.ok(existsSync(join(dir, "s1.etcd")), "data dir defaults to <name>.etcd");
+    assert.match(stderr, /"msg":"'data-dir' was empty; using default","data-dir":"s1.etcd"/);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  assert.equal(await exited, 0, stderr);
+});
 
 test("tsctl server --version has etcd's line shapes", { skip }, async () => {
   const t = await run(process.execPath, [TSCTL, "server", "--version"], {}, tmpdir());

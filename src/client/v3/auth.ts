@@ -37,6 +37,7 @@ import type {
   AuthenticateResponse,
 } from "../../proto/gen/etcdserverpb/rpc.js";
 import type { CallOptions, Core } from "./core.js";
+import { EtcdClientError } from "./errors.js";
 import type { Input } from "./input.js";
 
 export class Auth {
@@ -60,17 +61,24 @@ export class Auth {
     );
   }
 
-  /** Raw Authenticate; the client itself authenticates from its user/password options. */
-  authenticate(
+  /**
+   * Raw Authenticate. The client logs in by itself from its user/password options (see
+   * EtcdClient.login); a token obtained here with those same credentials is reused by it.
+   */
+  async authenticate(
     req: Input<typeof AuthenticateRequest>,
     opts?: CallOptions,
   ): Promise<AuthenticateResponse> {
-    return this.core.unary(
-      AuthService.authenticate,
-      AuthenticateRequest.fromPartial(req),
-      "read",
-      opts,
-    );
+    const full = AuthenticateRequest.fromPartial(req);
+    try {
+      const resp = await this.core.unary(AuthService.authenticate, full, "read", opts);
+      this.core.adoptAuthentication(full.name, full.password, resp);
+      return resp;
+    } catch (err) {
+      if (err instanceof EtcdClientError)
+        this.core.adoptAuthentication(full.name, full.password, err);
+      throw err;
+    }
   }
 
   userAdd(req: Input<typeof AuthUserAddRequest>, opts?: CallOptions): Promise<AuthUserAddResponse> {

@@ -70,6 +70,15 @@ export class EtcdClient {
     return stream;
   }
 
+  /**
+   * Logs in now with the user/password options (otherwise done on the first call): errors such
+   * as a wrong password surface here. A server without auth is not an error. Default deadline:
+   * dialTimeoutMs + commandTimeoutMs.
+   */
+  async login(timeoutMs = this.core.dialTimeoutMs + this.core.commandTimeoutMs): Promise<void> {
+    await this.core.ensureAuth(Date.now() + timeoutMs);
+  }
+
   /** Waits until some endpoint is connected (or fails with `context deadline exceeded`). */
   async connect(timeoutMs = this.core.dialTimeoutMs): Promise<string> {
     const conn = await this.core.readyConn(Date.now() + timeoutMs);

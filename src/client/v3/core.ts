@@ -105,8 +105,10 @@ export class Core {
     opts?: CallOptions,
   ): Promise<Res> {
     const deadlineMs = this.deadlineFor(opts);
-    await this.ensureAuth(deadlineMs, opts?.signal);
-    let reauthenticated = false;
+    // Logging in needs no token (and must not log in first).
+    const isLogin = def.path === AuthService.authenticate.path;
+    if (!isLogin) await this.ensureAuth(deadlineMs, opts?.signal);
+    let reauthenticated = isLogin;
     for (;;) {
       try {
         return await this.unaryWithFailover(def, request, retry, deadlineMs, opts?.signal);
@@ -304,6 +306,29 @@ export class Core {
     if (this.auth.token !== undefined) md.set("token", this.auth.token);
     if (requireLeader) md.set("hasleader", "true");
     return md;
+  }
+
+  /**
+   * Records the outcome of an explicit Authenticate made with this client's own credentials, so
+   * the next call does not log in a second time.
+   */
+  adoptAuthentication(
+    name: string,
+    password: string,
+    outcome: { token: string } | EtcdClientError,
+  ): void {
+    if (
+      !this.hasCredentials() ||
+      name !== this.options.user ||
+      password !== (this.options.password ?? "")
+    ) {
+      return;
+    }
+    if (outcome instanceof EtcdClientError) {
+      if (outcome.message === AUTH_NOT_ENABLED) this.auth.disabled = true;
+      return;
+    }
+    this.auth.token = outcome.token;
   }
 
   private hasCredentials(): boolean {

@@ -170,6 +170,31 @@ test("auth: token sent on every call, re-authenticates once on an invalid token"
   }
 });
 
+test("auth: an explicit login or Authenticate with the same credentials is not repeated", async () => {
+  let issued = 0;
+  const fake = await startFake({
+    authenticate: (_c, cb) =>
+      cb(null, AuthenticateResponse.fromPartial({ token: `tok${++issued}` })),
+    range: okRange,
+  });
+  const c = new EtcdClient({ endpoints: [fake.endpoint], user: "root", password: "pw" });
+  try {
+    const resp = await c.auth.authenticate({ name: "root", password: "pw" });
+    assert.equal(resp.token, "tok1");
+    await c.kv.range({ key: Buffer.from("a") });
+    await c.login();
+    assert.deepEqual(
+      fake.calls.map((x) => [x.method, x.token]),
+      [
+        ["authenticate", undefined],
+        ["range", "tok1"],
+      ],
+    );
+  } finally {
+    c.close();
+  }
+});
+
 test("auth: `authentication is not enabled` means no token; a wrong password is an error", async () => {
   const open = await startFake({
     authenticate: (_c, cb) =>

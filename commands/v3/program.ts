@@ -1,8 +1,9 @@
 // The v3 command tree (ETCDCTL_API=3, the default): the root command with etcdctl's global
 // flags, every subcommand registered from its own module, and cobra/pflag-compatible error
 // handling (texts and exit codes) around commander.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import type { Option } from "commander";
+import { registerCompletion } from "../completion.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
@@ -20,6 +21,7 @@ import { registerGet } from "./get.js";
 import { registerLease } from "./lease.js";
 import { registerPut } from "./put.js";
 import { registerRole } from "./role.js";
+import { registerSnapshot } from "./snapshot.js";
 import { registerUser } from "./user.js";
 import { setRawArgs } from "./raw-args.js";
 import { registerTxn } from "./txn.js";
@@ -55,11 +57,33 @@ export function buildV3Program(): Command {
   registerRole(program);
   registerLock(program);
   registerElect(program);
+  registerSnapshot(program);
   registerVersion(program);
+  registerCompletion(program);
+  // `tsctl --help` lists every leaf command by its full path ("member add"), as etcdctl does.
+  const help = new Help();
+  program.configureHelp({
+    visibleCommands: (cmd) => (cmd === program ? leafCommands(program) : help.visibleCommands(cmd)),
+    subcommandTerm: (cmd) => commandPath(cmd),
+  });
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });
   }
   return program;
+}
+
+function leafCommands(cmd: Command): Command[] {
+  return cmd.commands
+    .flatMap((c) => (c.commands.length === 0 ? [c] : leafCommands(c)))
+    .sort((a, b) => commandPath(a).localeCompare(commandPath(b)));
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null && c.parent !== null; c = c.parent) {
+    names.unshift(c.name());
+  }
+  return names.join(" ");
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -1,0 +1,105 @@
+// `tsctl snapshot save|status|restore`: save streams a member's backend to a file (through
+// `<file>.part`, checking the SHA-256 trailer etcd appends); status and restore read
+// etcd's bbolt backend files (commands/v3/bbolt.ts).
+import type { Command } from "commander";
+import { CommandError, ExitCode } from "../errors.js";
+import { errorText, run } from "./context.js";
+import { withSpinner } from "./spinner.js";
+
+const SHA256_BYTES = 32;
+
+/** A zap-style JSON log line on stderr, as etcdctl's snapshot commands print. */
+function logInfo(msg: string, fields: Record<string, string>): void {
+  const ts = Date.now() / 1000;
+  process.stderr.write(
+    JSON.stringify({ level: "info", ts, caller: "snapshot/v3_snapshot.go", msg, ...fields }) + "\n",
+  );
+}
+
+async function save(
+  endpoints: string[],
+  path: string,
+  fetch: () => Promise<AsyncIterable<{ blob: Buffer }>>,
+) {
+  const fs = await import("node:fs");
+  const { createHash } = await import("node:crypto");
+  if (endpoints.length !== 1)
+    throw new Error(
+      `snapshot must be requested to one selected node, not multiple [${endpoints.join(" ")}]`,
+    );
+  const part = `${path}.part`;
+  let fd: number;
+  try {
+    fd = fs.openSync(part, "w", 0o600);
+  } catch (err) {
+    throw new Error(`could not open ${part} (${(err as Error).message})`);
+  }
+  try {
+    logInfo("created temporary db file", { path: part });
+    const started = Date.now();
+    const stream = await fetch();
+    logInfo("fetching snapshot", { endpoint: endpoints[0]! });
+    // The last 32 bytes are a SHA-256 of everything before them: hash all but the tail.
+    const hash = createHash("sha256");
+    let tail = Buffer.alloc(0);
+    let size = 0;
+    for await (const r of stream) {
+      fs.writeSync(fd, r.blob);
+      size += r.blob.length;
+      const joined = Buffer.concat([tail, r.blob]);
+      const keep = Math.min(SHA256_BYTES, joined.length);
+      hash.update(joined.subarray(0, joined.length - keep));
+      tail = joined.subarray(joined.length - keep);
+    }
+    if (size % 512 !== SHA256_BYTES) throw new Error(`sha256 checksum not found [bytes: ${size}]`);
+    if (!hash.digest().equals(tail)) throw new Error("snapshot sha256 checksum mismatch");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    const { humanBytes } = await import("../../src/printer/text.js");
+    const { formatGoDuration } = await import("../../src/util/duration.js");
+    logInfo("fetched snapshot", {
+      endpoint: endpoints[0]!,
+      size: humanBytes(size),
+      took: formatGoDuration(Date.now() - started),
+    });
+    try {
+      fs.renameSync(part, path);
+    } catch (err) {
+      throw new Error(`could not rename ${part} to ${path} (${(err as Error).message})`);
+    }
+    logInfo("saved", { path });
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(part, { force: true });
+  }
+}
+
+export function registerSnapshot(program: Command): void {
+  const snapshot = program.command("snapshot").description("Manages etcd node snapshots");
+
+  snapshot
+    .command("save")
+    .description("Stores an etcd node backend snapshot to a given file")
+    .usage("<filename>")
+    .argument("[args...]")
+    .action((args: string[], _f: object, cmd: Command) =>
+      run(cmd, async (ctx) => {
+        if (args.length !== 1)
+          throw new CommandError(ExitCode.BadArgs, "snapshot save expects one argument");
+        const path = args[0]!;
+        try {
+          await withSpinner(`Saving snapshot to ${path}`, () =>
+            save(ctx.globals.endpoints, path, async () => {
+              const client = await ctx.client();
+              return client.maintenance.snapshot({ timeoutMs: 0 });
+            }),
+          );
+        } catch (err) {
+          if (err instanceof CommandError) throw err;
+          throw new CommandError(ExitCode.Interrupted, errorText(err));
+        }
+        process.stdout.write(`Snapshot saved at ${path}\n`);
+      }),
+    );
+}

@@ -1,0 +1,92 @@
+#compdef tsctl
+# zsh completion for tsctl: the bash completion through bashcompinit.
+autoload -U +X bashcompinit && bashcompinit
+# bash completion for tsctl (generated from its command tree)
+_tsctl_subcommands() {
+  case "$1" in
+    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot version completion" ;;
+    "lease") echo "grant revoke timetolive list keep-alive" ;;
+    "member") echo "add remove update list promote" ;;
+    "endpoint") echo "health status hashkv" ;;
+    "alarm") echo "disarm list" ;;
+    "auth") echo "enable disable" ;;
+    "user") echo "add delete get list passwd grant-role revoke-role" ;;
+    "role") echo "add delete get list grant-permission revoke-permission" ;;
+    "snapshot") echo "save" ;;
+    "completion") echo "bash zsh fish" ;;
+  esac
+}
+_tsctl_flags() {
+  case "$1" in
+    "get") echo "--consistency --from-key --keys-only --limit --order --prefix --print-value-only --rev --sort-by --help" ;;
+    "put") echo "--ignore-lease --ignore-value --lease --prev-kv --help" ;;
+    "del") echo "--from-key --prefix --prev-kv --help" ;;
+    "txn") echo "--interactive -i --help" ;;
+    "compaction") echo "--physical --help" ;;
+    "watch") echo "--interactive -i --prefix --prev-kv --progress-notify --rev --help" ;;
+    "lease") echo "--help" ;;
+    "lease grant") echo "--help" ;;
+    "lease revoke") echo "--help" ;;
+    "lease timetolive") echo "--keys --help" ;;
+    "lease list") echo "--help" ;;
+    "lease keep-alive") echo "--once --help" ;;
+    "member") echo "--help" ;;
+    "member add") echo "--learner --peer-urls --help" ;;
+    "member remove") echo "--help" ;;
+    "member update") echo "--peer-urls --help" ;;
+    "member list") echo "--help" ;;
+    "member promote") echo "--help" ;;
+    "endpoint") echo "--cluster --help" ;;
+    "endpoint health") echo "--cluster --help" ;;
+    "endpoint status") echo "--cluster --help" ;;
+    "endpoint hashkv") echo "--cluster --rev --help" ;;
+    "alarm") echo "--help" ;;
+    "alarm disarm") echo "--help" ;;
+    "alarm list") echo "--help" ;;
+    "defrag") echo "--cluster --data-dir --help" ;;
+    "move-leader") echo "--help" ;;
+    "auth") echo "--help" ;;
+    "auth enable") echo "--help" ;;
+    "auth disable") echo "--help" ;;
+    "user") echo "--help" ;;
+    "user add") echo "--new-user-password --no-password --interactive --help" ;;
+    "user delete") echo "--help" ;;
+    "user get") echo "--detail --help" ;;
+    "user list") echo "--help" ;;
+    "user passwd") echo "--interactive --help" ;;
+    "user grant-role") echo "--help" ;;
+    "user revoke-role") echo "--help" ;;
+    "role") echo "--help" ;;
+    "role add") echo "--help" ;;
+    "role delete") echo "--help" ;;
+    "role get") echo "--help" ;;
+    "role list") echo "--help" ;;
+    "role grant-permission") echo "--from-key --prefix --help" ;;
+    "role revoke-permission") echo "--from-key --prefix --help" ;;
+    "lock") echo "--ttl --help" ;;
+    "elect") echo "--listen -l --help" ;;
+    "snapshot") echo "--help" ;;
+    "snapshot save") echo "--help" ;;
+    "version") echo "--help" ;;
+    "completion") echo "--help" ;;
+    "completion bash") echo "--help" ;;
+    "completion zsh") echo "--help" ;;
+    "completion fish") echo "--help" ;;
+  esac
+}
+_tsctl() {
+  local cur="${COMP_WORDS[COMP_CWORD]}" path="" w i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="${COMP_WORDS[i]}"
+    [[ "$w" == -* ]] && continue
+    case " $(_tsctl_subcommands "$path") " in
+      *" $w "*) path="${path:+$path }$w" ;;
+    esac
+  done
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$(_tsctl_flags "$path") --cacert --cert --command-timeout --debug --dial-timeout --discovery-srv -d --discovery-srv-name --endpoints --hex --insecure-discovery --insecure-skip-tls-verify --insecure-transport --keepalive-time --keepalive-timeout --key --password --user --write-out -w --help" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "$(_tsctl_subcommands "$path")" -- "$cur"))
+  fi
+}
+complete -F _tsctl tsctl

@@ -157,8 +157,8 @@ export class Core {
         Math.min(deadlineMs, Date.now() + this.dialTimeoutMs),
       );
       if (!ready.ok && ready.reason === "timeout") {
-        if (Date.now() >= deadlineMs) continue; // reported as a deadline above
-        lastTransportError = `connect ETIMEDOUT ${conn.target}`;
+        // Still connecting when the dial (or the whole call) ran out of time.
+        lastTransportError ??= `connect ETIMEDOUT ${conn.target}`;
         this.pool.rotate(conn);
         continue;
       }

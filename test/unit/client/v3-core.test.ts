@@ -2,6 +2,8 @@
 // the auth token life cycle, and deadlines.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { Server, ServerCredentials, status as GrpcStatus } from "@grpc/grpc-js";
 import type {
   Metadata,
@@ -254,5 +256,30 @@ test("forEndpoint talks to that endpoint only and shares the token", async () =>
     assert.equal(c.forEndpoint(b.endpoint), c.forEndpoint(b.endpoint));
   } finally {
     c.close();
+  }
+});
+
+test("an endpoint that never completes the connection is unreachable at the deadline", async () => {
+  // A TCP listener that accepts but never speaks HTTP/2: the gRPC channel stays CONNECTING.
+  const sockets: Socket[] = [];
+  const mute = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => mute.listen(0, "127.0.0.1", r));
+  const port = (mute.address() as AddressInfo).port;
+  const c = new EtcdClient({
+    endpoints: [`127.0.0.1:${port}`],
+    commandTimeoutMs: 300,
+    dialTimeoutMs: 1000,
+  });
+  try {
+    await assert.rejects(c.kv.range({ key: Buffer.from("a") }), (err: unknown) => {
+      assert.ok(err instanceof EtcdClientError);
+      assert.equal(err.message, "context deadline exceeded");
+      assert.equal(err.unreachable, true);
+      return true;
+    });
+  } finally {
+    c.close();
+    for (const s of sockets) s.destroy();
+    mute.close();
   }
 });

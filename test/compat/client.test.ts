@@ -292,6 +292,27 @@ describe("v3 client against real etcd", { skip: skipWithoutEtcd }, () => {
     }
   });
 
+  test("lease keepAlive reopens its stream after a broken connection", async () => {
+    const port = Number(etcd.endpoint.split(":")[1]);
+    const proxy = await startTcpProxy("127.0.0.1", port);
+    const c = new EtcdClient({ endpoints: [proxy.endpoint] });
+    try {
+      const grant = await c.lease.grant({ TTL: 3 });
+      let responses = 0;
+      for await (const resp of c.lease.keepAlive(grant.ID)) {
+        assert.equal(resp.ID, grant.ID);
+        assert.ok(resp.TTL > 0n);
+        if (++responses === 1) proxy.dropConnections();
+        if (responses === 3) break;
+      }
+      assert.ok((await client.lease.timeToLive({ ID: grant.ID })).TTL > 0n);
+      await client.lease.revoke({ ID: grant.ID });
+    } finally {
+      c.close();
+      await proxy.close();
+    }
+  });
+
   test("failover: a dead first endpoint is skipped", async () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const c = new EtcdClient({ endpoints: [dead, etcd.endpoint] });

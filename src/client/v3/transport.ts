@@ -45,6 +45,12 @@ export class EndpointPool {
     if (this.conns[this.current] === failed) this.current = (this.current + 1) % this.conns.length;
   }
 
+  /** Like rotate, for the connection of `endpoint`. */
+  rotateFrom(endpoint: string): void {
+    const conn = this.conns.find((c) => c.endpoint === endpoint);
+    if (conn !== undefined) this.rotate(conn);
+  }
+
   /**
    * Waits until `conn` is connected, it fails to connect, or `deadlineMs` (epoch ms) passes.
    * A channel in TRANSIENT_FAILURE counts as failed at once so callers can move on.

@@ -81,12 +81,69 @@ export function startCompatServer(opts: StartRealEtcdOptions = {}): Promise<Real
   return process.env.TSCTL_COMPAT_SERVER === "tsctl" ? startTsctlServer(opts) : startRealEtcd(opts);
 }
 
+export interface RealEtcdCluster {
+  members: RealEtcd[];
+  /** Every member's host:port, for --endpoints or the client's endpoints option. */
+  endpoints: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A cluster of `size` real etcd members (names m0, m1, ...) on free ports, started together.
+ * Stop single members with members[i].stop(); stop() stops what is left.
+ */
+export async function startRealEtcdCluster(
+  size: number,
+  opts: Omit<StartRealEtcdOptions, "name" | "tls"> = {},
+): Promise<RealEtcdCluster> {
+  if (!hasRealEtcd()) throw new Error(`${ETCD_BIN} is not installed`);
+  const ports = await freePorts(2 * size);
+  const names = Array.from({ length: size }, (_, i) => `m${i}`);
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(",");
+  const started = await Promise.allSettled(
+    names.map((name, i) =>
+      startServer(
+        ETCD_BIN,
+        [],
+        { ...opts, name },
+        {
+          clientPort: ports[2 * i] ?? 0,
+          peerPort: ports[2 * i + 1] ?? 0,
+          initialCluster,
+        },
+      ),
+    ),
+  );
+  const members = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    await Promise.all(members.map((m) => m.stop()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return {
+    members,
+    endpoints: members.map((m) => m.endpoint),
+    stop: async () => {
+      await Promise.all(members.map((m) => m.stop()));
+    },
+  };
+}
+
+interface Placement {
+  clientPort: number;
+  peerPort: number;
+  initialCluster: string;
+}
+
 async function startServer(
   bin: string,
   leadingArgs: string[],
   opts: StartRealEtcdOptions,
+  placement?: Placement,
 ): Promise<RealEtcd> {
-  const [clientPort, peerPort] = await freePorts(2);
+  const [clientPort, peerPort] = placement
+    ? [placement.clientPort, placement.peerPort]
+    : await freePorts(2);
   const name = opts.name ?? "default";
   const tls = opts.tls;
   const clientUrl = `${tls ? "https" : "http"}://127.0.0.1:${clientPort}`;
@@ -107,7 +164,7 @@ async function startServer(
     "--initial-advertise-peer-urls",
     peerUrl,
     "--initial-cluster",
-    `${name}=${peerUrl}`,
+    placement?.initialCluster ?? `${name}=${peerUrl}`,
     "--log-level",
     "error",
     "--logger",

@@ -2,6 +2,7 @@
 export { freePort, freePorts } from "./ports.js";
 export {
   startRealEtcd,
+  startRealEtcdCluster,
   startTsctlServer,
   startCompatServer,
   hasRealEtcd,
@@ -9,7 +10,7 @@ export {
   ETCD_BIN,
   ETCDCTL_BIN,
 } from "./etcd.js";
-export type { RealEtcd, StartRealEtcdOptions } from "./etcd.js";
+export type { RealEtcd, RealEtcdCluster, StartRealEtcdOptions } from "./etcd.js";
 export { runCli, REPO_ROOT } from "./cli.js";
 export { startTcpProxy } from "./proxy.js";
 export { makeTestCerts, hasOpenssl } from "./tls.js";

@@ -54,6 +54,14 @@ export interface MvccStoreOptions {
   /** Limit on txn operations (etcd --max-txn-ops). */
   maxTxnOps?: number;
   watch?: WatchHubOptions;
+  /**
+   * Records compaction drops are deleted from SQLite afterwards, this many per step
+   * (etcd --experimental-compaction-batch-limit), so a big compaction never stalls the
+   * apply loop. Default 1000.
+   */
+  compactionBatchLimit?: number;
+  /** Run those steps on timers (default true); tests call `purgeCompacted()`. */
+  autoPurge?: boolean;
 }
 
 /** The write side handed to `applyBatch`'s callback. Each call is one etcd request. */
@@ -98,6 +106,12 @@ export class MvccStore {
   private beginRev = 0;
   private changes = 0;
   private pending: ChangeEvent[] = [];
+  /** Records dropped by compaction, not yet deleted from SQLite (oldest first). */
+  private purgeQueue: Rev[] = [];
+  private purgePos = 0;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly compactionBatchLimit: number;
+  private readonly autoPurge: boolean;
   /** Set when a request failed half-way; the batch is then rolled back. */
   private doomed: unknown = undefined;
 
@@ -107,6 +121,9 @@ export class MvccStore {
   ) {
     this.logger = opts.logger ?? silentLogger;
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+    this.compactionBatchLimit = opts.compactionBatchLimit ?? 1000;
+    this.autoPurge = opts.autoPurge ?? true;
+    if (this.compactionBatchLimit < 1) throw new Error("compactionBatchLimit must be ≥ 1");
     this.be = new Backend(path);
     this.db = this.be.db;
     this.load();
@@ -123,6 +140,7 @@ export class MvccStore {
     });
     this.hub = new WatcherHub(src, { logger: this.logger, ...opts.watch });
     this.writer = this.makeWriter();
+    this.schedulePurge();
   }
 
   /** Opens (creating if needed) the store in a SQLite file and rebuilds the key index. */
@@ -259,6 +277,7 @@ export class MvccStore {
     const events = this.pending;
     this.pending = [];
     this.hub.notify(events, this.rev);
+    this.schedulePurge();
     return result;
   }
 
@@ -417,10 +436,59 @@ export class MvccStore {
     if (revision <= this.compactRev) throw etcdError("Compacted");
     if (revision > this.rev) throw etcdError("FutureRev");
     const dropped = this.index.compact(revision);
-    for (const r of dropped) this.be.delete(r);
+    // the index no longer reaches these records; SQLite forgets them in later steps
+    for (const r of dropped) this.purgeQueue.push(r);
     this.compactRev = revision;
     this.logger.info("compacted", { revision, droppedRecords: dropped.length });
     return { revision: this.rev };
+  }
+
+  /** Records compaction dropped that are still in SQLite. */
+  get pendingPurge(): number {
+    return this.purgeQueue.length - this.purgePos;
+  }
+
+  /**
+   * Deletes up to `maxRows` compacted records in one SQLite transaction; returns how many
+   * remain. Runs outside apply batches (timers call it unless `autoPurge` is false).
+   */
+  purgeCompacted(maxRows = this.compactionBatchLimit): number {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("purgeCompacted inside applyBatch");
+    const end = Math.min(this.purgeQueue.length, this.purgePos + maxRows);
+    if (end > this.purgePos) {
+      this.be.transaction(() => {
+        for (let i = this.purgePos; i < end; i++) this.be.delete(this.purgeQueue[i]!);
+      });
+      this.purgePos = end;
+    }
+    if (this.purgePos === this.purgeQueue.length) {
+      this.purgeQueue = [];
+      this.purgePos = 0;
+    }
+    return this.pendingPurge;
+  }
+
+  private schedulePurge(): void {
+    if (!this.autoPurge || this.closed || this.purgeTimer || this.pendingPurge === 0) return;
+    this.purgeTimer = setTimeout(() => {
+      this.purgeTimer = undefined;
+      if (this.closed) return;
+      this.purgeCompacted();
+      this.schedulePurge();
+    }, 1);
+    this.purgeTimer.unref();
+  }
+
+  /** Compacted records not yet deleted, as "main/sub", for hashes to skip. */
+  private pendingSet(): Set<string> | undefined {
+    if (this.pendingPurge === 0) return undefined;
+    const set = new Set<string>();
+    for (let i = this.purgePos; i < this.purgeQueue.length; i++) {
+      const r = this.purgeQueue[i]!;
+      set.add(`${r.main}/${r.sub}`);
+    }
+    return set;
   }
 
   // ---- txn ----
@@ -562,19 +630,27 @@ export class MvccStore {
   // ---- history for watchers ----
 
   private history(from: number, to: number): ChangeEvent[] {
-    return this.be.history(from, to).map((row) => {
+    const out: ChangeEvent[] = [];
+    for (const row of this.be.history(from, to)) {
       const k = row.kv.key.toString("latin1");
-      const prevRev = this.index.entry(k)?.revBefore(row.rev);
+      const entry = this.index.entry(k);
+      // at or below the compaction only what the index still reaches counts (dropped
+      // records may not be purged yet)
+      if (row.rev.main <= this.compactRev && !sameRev(entry?.get(this.compactRev)?.rev, row.rev)) {
+        continue;
+      }
+      const prevRev = entry?.revBefore(row.rev);
       const kv: KeyValue = row.tombstone
         ? { ...row.kv, createRevision: 0, version: 0, lease: 0n }
         : row.kv;
-      return {
+      out.push({
         event: { type: row.tombstone ? EventType.DELETE : EventType.PUT, kv },
         k,
         rev: row.rev,
         prevRev,
-      };
-    });
+      });
+    }
+    return out;
   }
 
   private kvAt(rev: Rev): KeyValue | undefined {
@@ -590,8 +666,12 @@ export class MvccStore {
    */
   hash(): number {
     this.assertOpen();
+    const skip = this.pendingSet();
     let crc = zlib.crc32(Buffer.from(`compact:${this.compactRev}`));
-    for (const row of this.be.upTo(Number.MAX_SAFE_INTEGER)) crc = zlib.crc32(encodeRow(row), crc);
+    for (const row of this.be.upTo(Number.MAX_SAFE_INTEGER)) {
+      if (skip?.has(`${row.rev.main}/${row.rev.sub}`)) continue;
+      crc = zlib.crc32(encodeRow(row), crc);
+    }
     const hasLeases = this.db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lease'")
       .get();
@@ -613,8 +693,12 @@ export class MvccStore {
     if (revision > 0 && revision <= this.compactRev) throw etcdError("Compacted");
     if (revision > this.rev) throw etcdError("FutureRev");
     const upto = revision <= 0 ? this.rev : revision;
+    const skip = this.pendingSet();
     let crc = zlib.crc32(Buffer.from("key"));
-    for (const row of this.be.upTo(upto)) crc = zlib.crc32(encodeRow(row), crc);
+    for (const row of this.be.upTo(upto)) {
+      if (skip?.has(`${row.rev.main}/${row.rev.sub}`)) continue;
+      crc = zlib.crc32(encodeRow(row), crc);
+    }
     return { hash: crc >>> 0, compactRevision: this.compactRev, revision: this.rev };
   }
 
@@ -636,6 +720,9 @@ export class MvccStore {
   defragment(): void {
     this.assertOpen();
     if (this.inBatch) throw new Error("defragment inside applyBatch");
+    while (this.purgeCompacted(100_000) > 0) {
+      /* purge everything first: VACUUM then reclaims it */
+    }
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.exec("VACUUM");
   }
@@ -659,6 +746,8 @@ export class MvccStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    this.purgeTimer = undefined;
     this.hub.close();
     this.be.close();
   }
@@ -695,6 +784,9 @@ export class MvccStore {
     this.compactRev = st.compactRevision;
     this.appliedIndex = st.consistentIndex;
     this.committedRev = this.rev;
+    // records a compaction dropped but did not purge yet (crash, rollback) are found again
+    this.purgeQueue = this.compactRev > 0 ? this.index.compact(this.compactRev) : [];
+    this.purgePos = 0;
   }
 
   private assertOpen(): void {
@@ -704,6 +796,10 @@ export class MvccStore {
   private assertBatch(): void {
     if (!this.inBatch) throw new Error("mvcc: writes only inside applyBatch");
   }
+}
+
+function sameRev(a: Rev | undefined, b: Rev): boolean {
+  return a !== undefined && a.main === b.main && a.sub === b.sub;
 }
 
 function compareKv(c: Compare, kv: KeyValue | undefined): boolean {

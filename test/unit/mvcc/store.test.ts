@@ -500,7 +500,10 @@ test("compact: drops superseded versions and tombstones, keeps the revision read
     assert.equal(s.range({ key: b("a") }).kvs[0]!.version, 3);
     assert.equal(s.range({ key: b("b"), revision: 5 }).count, 0);
     assert.equal(s.indexedKeys, 1);
-    // records left: a@3 (live at 5) and a@6
+    // records left once purged: a@3 (live at 5) and a@6
+    assert.equal(s.pendingPurge, 3);
+    assert.equal(s.purgeCompacted(2), 1);
+    assert.equal(s.purgeCompacted(), 0);
     const rows = s.db.prepare("SELECT rev FROM kv ORDER BY rev").pluck().all();
     assert.deepEqual(rows, [3, 6]);
     throwsEtcd(
@@ -620,4 +623,42 @@ test("restart after compaction: versions and create revisions continue from the 
   } finally {
     again.close();
   }
+});
+
+test("compacted records are purged in steps; a restart finds the rest again", () => {
+  const { store, file } = openTmp({ autoPurge: false, compactionBatchLimit: 4 });
+  for (let i = 0; i < 10; i++)
+    store.applyBatch(i + 1, (w) => w.put({ key: b("k"), value: b(`${i}`) }));
+  store.applyBatch(11, (w) => w.compact(11));
+  assert.equal(store.pendingPurge, 9);
+  assert.equal(store.purgeCompacted(), 5);
+  const hash = store.hashKV(0);
+  store.close();
+  const again = MvccStore.open(file, { autoPurge: false });
+  try {
+    assert.equal(again.pendingPurge, 5);
+    assert.deepEqual(again.hashKV(0), hash);
+    assert.equal(again.range({ key: b("k") }).kvs[0]!.version, 10);
+    again.applyBatch(12, (w) => w.put({ key: b("k"), value: b("x") }));
+    assert.equal(again.range({ key: b("k") }).kvs[0]!.version, 11);
+  } finally {
+    again.close();
+  }
+  // with timers the purge finishes by itself
+  const auto = MvccStore.open(file);
+  return new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (auto.pendingPurge > 0) return void setTimeout(check, 5);
+      try {
+        const rows = auto.db.prepare("SELECT COUNT(*) FROM kv").pluck().get();
+        assert.equal(rows, 2);
+        resolve();
+      } catch (e) {
+        reject(e as Error);
+      } finally {
+        auto.close();
+      }
+    };
+    check();
+  });
 });

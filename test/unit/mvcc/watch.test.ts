@@ -316,3 +316,31 @@ test("a watch created inside a batch that rolls back still sees the next writes"
     put(s, "k", "kept");
     assert.deepEqual(c.summary(), ["PUT k=kept@2"]);
   }));
+
+test("watching from the compaction revision sees the same events whether or not records are purged", () => {
+  for (const purge of [false, true]) {
+    const { store: s } = openTmp({ autoPurge: false });
+    try {
+      put(s, "k", "1"); // 2
+      s.applyBatch(nextIndex(), (w) =>
+        w.txn({
+          success: [
+            { requestDeleteRange: { key: b("k") } },
+            { requestPut: { key: b("j"), value: b("x") } },
+          ],
+        }),
+      ); // 3: k deleted, j put
+      put(s, "j", "y"); // 4
+      s.applyBatch(nextIndex(), (w) => w.compact(3));
+      if (purge) assert.equal(s.purgeCompacted(), 0);
+      else assert.equal(s.pendingPurge, 2);
+      const c = collector();
+      s.watch({ key: b("\x00"), rangeEnd: b("\x00"), startRevision: 3 }, c.cb);
+      s.syncWatchers();
+      // the tombstone of k at 3 is compacted away; j's put at 3 is the live record then
+      assert.deepEqual(c.summary(), ["PUT j=x@3", "PUT j=y@4"]);
+    } finally {
+      s.close();
+    }
+  }
+});

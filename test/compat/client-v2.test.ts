@@ -117,6 +117,13 @@ describe("v2 client against real etcd", { skip: skipWithoutEtcd }, () => {
     assert.equal(members.length, 1);
     assert.equal(members[0]?.name, etcd.name);
     assert.deepEqual(members[0]?.clientURLs, [etcd.clientUrl]);
+    const synced = new V2Client({ endpoints: [etcd.endpoint] });
+    try {
+      assert.deepEqual(await synced.sync(), [etcd.clientUrl]);
+      assert.deepEqual(synced.endpoints, [etcd.clientUrl]);
+    } finally {
+      synced.close();
+    }
     const leader = await client.leader();
     assert.equal(leader.id, members[0]?.id);
     // Adding a member to a 1-member cluster loses quorum (it never starts): add/update are

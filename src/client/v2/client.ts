@@ -60,7 +60,7 @@ interface RequestSpec {
 }
 
 export class V2Client {
-  readonly endpoints: string[];
+  private endpointList: string[];
   /** /v2/auth: users, roles, enable/disable. */
   readonly auth: V2Auth = new V2Auth(this);
   private readonly dialTimeoutMs: number;
@@ -72,7 +72,7 @@ export class V2Client {
 
   constructor(options: V2ClientOptions = {}) {
     const eps = options.endpoints?.length ? options.endpoints : DEFAULT_V2_ENDPOINTS;
-    this.endpoints = eps.map(normalizeEndpoint);
+    this.endpointList = eps.map(normalizeEndpoint);
     this.dialTimeoutMs = options.dialTimeoutMs ?? 2000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     const read = (p: string | undefined): Buffer | undefined =>
@@ -88,6 +88,25 @@ export class V2Client {
       const creds = `${options.username}:${options.password ?? ""}`;
       this.authHeader = `Basic ${Buffer.from(creds).toString("base64")}`;
     }
+  }
+
+  get endpoints(): string[] {
+    return [...this.endpointList];
+  }
+
+  /**
+   * etcdctl v2 does this unless --no-sync: replaces the endpoints with the client URLs the
+   * cluster advertises (members without client URLs, i.e. unstarted ones, contribute none).
+   * Returns the new list; keeps the old one when the cluster advertises none.
+   */
+  async sync(opts?: V2CallOptions): Promise<string[]> {
+    const members = await this.listMembers(opts);
+    const urls = [...new Set(members.flatMap((m) => m.clientURLs ?? []))].map(normalizeEndpoint);
+    if (urls.length > 0) {
+      this.endpointList = urls;
+      this.pinned = 0;
+    }
+    return this.endpoints;
   }
 
   close(): void {
@@ -293,14 +312,14 @@ export class V2Client {
     const order =
       onlyEndpoint !== undefined
         ? [normalizeEndpoint(onlyEndpoint)]
-        : this.endpoints.map(
-            (_, i) => this.endpoints[(this.pinned + i) % this.endpoints.length] ?? "",
+        : this.endpointList.map(
+            (_, i) => this.endpointList[(this.pinned + i) % this.endpointList.length] ?? "",
           );
     const errors: string[] = [];
     for (const endpoint of order) {
       try {
         const res = await this.send(endpoint, spec, deadlineMs);
-        if (onlyEndpoint === undefined) this.pinned = this.endpoints.indexOf(endpoint);
+        if (onlyEndpoint === undefined) this.pinned = this.endpointList.indexOf(endpoint);
         return res;
       } catch (err) {
         if (err instanceof ConnectError) {

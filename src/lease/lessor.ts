@@ -84,6 +84,7 @@ export class Lessor {
   private readonly deleteStmt;
   private readonly checkpointStmt;
   private readonly loadStmt;
+  private readonly unhook: () => void;
 
   constructor(
     private readonly store: MvccStore,
@@ -107,7 +108,15 @@ export class Lessor {
       .safeIntegers(true);
     this.load();
     store.setLeaseChecker((id) => this.leaseMap.has(id));
-    store.onReload(() => this.load());
+    this.unhook = store.onReload(() => this.load());
+  }
+
+  /** Detaches from the store (a replacement lessor may be created for it). */
+  close(): void {
+    this.unhook();
+    this.store.setLeaseChecker(() => false);
+    this.leaseMap.clear();
+    this.primary = false;
   }
 
   get isPrimary(): boolean {

@@ -189,9 +189,16 @@ export class MvccStore {
     this.leaseExists = fn;
   }
 
-  /** Called after a failed batch rolled back and the store reloaded from SQLite. */
-  onReload(fn: () => void): void {
+  /**
+   * Calls `fn` after a failed batch rolled back and the store reloaded from SQLite (state
+   * kept elsewhere must reload too). Returns a function that removes the hook.
+   */
+  onReload(fn: () => void): () => void {
     this.reloadHooks.push(fn);
+    return () => {
+      const i = this.reloadHooks.indexOf(fn);
+      if (i >= 0) this.reloadHooks.splice(i, 1);
+    };
   }
 
   /** Keys currently attached to a lease, in key order. */

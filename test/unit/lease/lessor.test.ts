@@ -280,3 +280,17 @@ test("promotion spreads a pile-up of expiries over time", () => {
     store.close();
   }
 });
+
+test("close detaches the lessor so a replacement can take over the store", () => {
+  const { store, lessor } = setup();
+  try {
+    store.applyBatch(++idx, (w) => lessor.grant(w, 1n, 10));
+    lessor.close();
+    const next = new Lessor(store);
+    assert.deepEqual(next.leases(), [1n]);
+    store.applyBatch(++idx, (w) => w.put({ key: b("k"), value: b("v"), lease: 1n }));
+    assert.deepEqual(next.timeToLive(1n, true)!.keys, [b("k")]);
+  } finally {
+    store.close();
+  }
+});

@@ -292,6 +292,37 @@ describe("v3 client against real etcd", { skip: skipWithoutEtcd }, () => {
     }
   });
 
+  test("a stream with several watchers resumes each under its own id", async () => {
+    const port = Number(etcd.endpoint.split(":")[1]);
+    const proxy = await startTcpProxy("127.0.0.1", port);
+    const c = new EtcdClient({ endpoints: [proxy.endpoint] });
+    try {
+      const stream = await c.watchStream();
+      stream.create({ key: b("ma") });
+      stream.create({ key: b("mb"), prevKv: true });
+      const ids = [(await stream.next())?.watchId, (await stream.next())?.watchId];
+      assert.deepEqual(ids, [0n, 1n]);
+      proxy.dropConnections();
+      await client.kv.put({ key: b("mb"), value: b("1") });
+      await client.kv.put({ key: b("ma"), value: b("2") });
+      const got = new Map<bigint, string[]>();
+      while ([...got.values()].flat().length < 2) {
+        const r = await stream.next();
+        assert.ok(r !== undefined && !r.created);
+        got.set(r.watchId, [
+          ...(got.get(r.watchId) ?? []),
+          ...r.events.map((e) => e.kv?.value.toString() ?? ""),
+        ]);
+      }
+      assert.deepEqual(got.get(0n), ["2"]);
+      assert.deepEqual(got.get(1n), ["1"]);
+      stream.close();
+    } finally {
+      c.close();
+      await proxy.close();
+    }
+  });
+
   test("lease keepAlive reopens its stream after a broken connection", async () => {
     const port = Number(etcd.endpoint.split(":")[1]);
     const proxy = await startTcpProxy("127.0.0.1", port);

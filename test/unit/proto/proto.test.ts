@@ -19,7 +19,14 @@ import {
   WatchRequest,
   WatchResponse,
 } from "../../../src/proto/index.js";
-import { etcdserverpb, mvccpb } from "../../../src/proto/index.js";
+import { authpb, etcdserverpb, mvccpb, v3electionpb, v3lockpb } from "../../../src/proto/index.js";
+import fc from "fast-check";
+
+interface MessageCodec {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(input: Uint8Array): unknown;
+  fromPartial(object: object): unknown;
+}
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -186,4 +193,53 @@ test("JSON uses original field names, int64 as strings, base64 bytes, enum names
   assert.equal(req.limit, 2n);
   assert.equal(req.sortOrder, RangeRequest_SortOrder.DESCEND);
   assert.deepEqual(req.key, Buffer.from("foo"));
+});
+
+test("every generated message round-trips its defaults", () => {
+  let count = 0;
+  for (const mod of [etcdserverpb, mvccpb, authpb, v3lockpb, v3electionpb]) {
+    for (const [name, value] of Object.entries(mod)) {
+      const codec = value as Partial<MessageCodec>;
+      if (typeof codec.encode !== "function" || typeof codec.fromPartial !== "function") continue;
+      const full = codec.fromPartial({});
+      assert.deepEqual(codec.decode?.(codec.encode(full).finish()), full, name);
+      count++;
+    }
+  }
+  assert.ok(count > 100, `only ${count} message types found`);
+});
+
+test("random KeyValues and RangeRequests round-trip exactly (64-bit edges included)", () => {
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+  const bytes = fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a));
+  fc.assert(
+    fc.property(bytes, int64, int64, int64, bytes, int64, (key, c, m, v, value, lease) => {
+      const kv = mvccpb.KeyValue.fromPartial({
+        key,
+        createRevision: c,
+        modRevision: m,
+        version: v,
+        value,
+        lease,
+      });
+      assert.deepEqual(mvccpb.KeyValue.decode(mvccpb.KeyValue.encode(kv).finish()), kv);
+    }),
+  );
+  const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+  fc.assert(
+    fc.property(uint64, uint64, int64, uint64, (clusterId, memberId, revision, raftTerm) => {
+      const h = etcdserverpb.ResponseHeader.fromPartial({
+        clusterId,
+        memberId,
+        revision,
+        raftTerm,
+      });
+      assert.deepEqual(
+        etcdserverpb.ResponseHeader.decode(etcdserverpb.ResponseHeader.encode(h).finish()),
+        h,
+      );
+      const json = etcdserverpb.ResponseHeader.fromJSON(etcdserverpb.ResponseHeader.toJSON(h));
+      assert.deepEqual(json, h);
+    }),
+  );
 });

@@ -16,6 +16,10 @@ export class WaitRegistry<T = unknown> {
     const promise = new Promise<T>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
     });
+    // A waiter can be failed (timeout, stop) before its caller awaits the promise, e.g.
+    // while the proposal is still waiting for a leader: that must not count as an
+    // unhandled rejection, which would take the whole member down.
+    promise.catch(() => undefined);
     return { seq, promise };
   }
 

@@ -20,3 +20,5 @@ export {
   V2TimeoutError,
 } from "./client/v2/index.js";
 export type { V2ClientOptions, V2Response, V2Node, V2Member } from "./client/v2/index.js";
+export { discoverSrv, srvName } from "./client/srv.js";
+export type { SrvDiscovery } from "./client/srv.js";

@@ -1,7 +1,7 @@
 # bash completion for tsctl (generated from its command tree)
 _tsctl_subcommands() {
   case "$1" in
-    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot version completion" ;;
+    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot make-mirror check version completion" ;;
     "lease") echo "grant revoke timetolive list keep-alive" ;;
     "member") echo "add remove update list promote" ;;
     "endpoint") echo "health status hashkv" ;;
@@ -10,6 +10,7 @@ _tsctl_subcommands() {
     "user") echo "add delete get list passwd grant-role revoke-role" ;;
     "role") echo "add delete get list grant-permission revoke-permission" ;;
     "snapshot") echo "save" ;;
+    "check") echo "perf datascale" ;;
     "completion") echo "bash zsh fish" ;;
   esac
 }
@@ -64,6 +65,10 @@ _tsctl_flags() {
     "elect") echo "--listen -l --help" ;;
     "snapshot") echo "--help" ;;
     "snapshot save") echo "--help" ;;
+    "make-mirror") echo "--dest-cacert --dest-cert --dest-insecure-transport --dest-key --dest-prefix --no-dest-prefix --prefix --help" ;;
+    "check") echo "--help" ;;
+    "check perf") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
+    "check datascale") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
     "version") echo "--help" ;;
     "completion") echo "--help" ;;
     "completion bash") echo "--help" ;;

@@ -18,6 +18,8 @@ complete -c tsctl -n '__fish_use_subcommand' -a role
 complete -c tsctl -n '__fish_use_subcommand' -a lock
 complete -c tsctl -n '__fish_use_subcommand' -a elect
 complete -c tsctl -n '__fish_use_subcommand' -a snapshot
+complete -c tsctl -n '__fish_use_subcommand' -a make-mirror
+complete -c tsctl -n '__fish_use_subcommand' -a check
 complete -c tsctl -n '__fish_use_subcommand' -a version
 complete -c tsctl -n '__fish_use_subcommand' -a completion
 complete -c tsctl -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle'
@@ -170,6 +172,27 @@ complete -c tsctl -n '__fish_seen_subcommand_from elect' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from snapshot' -a save
 complete -c tsctl -n '__fish_seen_subcommand_from snapshot' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from snapshot; and __fish_seen_subcommand_from save' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l dest-cacert -d 'Verify certificates of TLS enabled secure servers using this CA bundle'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l dest-cert -d 'Identify secure client using this TLS certificate file for the destination cluster'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l dest-insecure-transport -d 'Disable transport security for client connections'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l dest-key -d 'Identify secure client using this TLS key file'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l dest-prefix -d 'destination prefix to mirror a prefix to a different prefix in the destination cluster'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l no-dest-prefix -d 'mirror key-values to the root of the destination cluster'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l prefix -d 'Key-value prefix to mirror'
+complete -c tsctl -n '__fish_seen_subcommand_from make-mirror' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from check' -a perf
+complete -c tsctl -n '__fish_seen_subcommand_from check' -a datascale
+complete -c tsctl -n '__fish_seen_subcommand_from check' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from perf' -l load -d 'The performance check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from perf' -l prefix -d 'The prefix for writing the performance check\'s keys.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from perf' -l auto-compact -d 'Compact storage with last revision after test is finished.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from perf' -l auto-defrag -d 'Defragment storage after test is finished.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from perf' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l load -d 'The datascale check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l prefix -d 'The prefix for writing the datascale check\'s keys.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l auto-compact -d 'Compact storage with last revision after test is finished.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l auto-defrag -d 'Defragment storage after test is finished.'
+complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from version' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a bash
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a zsh

@@ -9,10 +9,12 @@ import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
 import { registerAlarm } from "./alarm.js";
 import { registerAuth } from "./auth.js";
+import { registerCheck } from "./check.js";
 import { registerCompaction } from "./compaction.js";
 import { registerDefrag } from "./defrag.js";
 import { registerEndpoint } from "./endpoint.js";
 import { registerLock } from "./lock.js";
+import { registerMakeMirror } from "./make-mirror.js";
 import { registerMember } from "./member.js";
 import { registerMoveLeader } from "./move-leader.js";
 import { registerDel } from "./del.js";
@@ -58,6 +60,8 @@ export function buildV3Program(): Command {
   registerLock(program);
   registerElect(program);
   registerSnapshot(program);
+  registerMakeMirror(program);
+  registerCheck(program);
   registerVersion(program);
   registerCompletion(program);
   // `tsctl --help` lists every leaf command by its full path ("member add"), as etcdctl does.
@@ -101,7 +105,11 @@ function isSwitch(o: Option): boolean {
 export function normalizeBoolFlags(program: Command, args: string[]): string[] {
   const switches = new Set<string>();
   const negatable = new Set<string>();
-  for (const c of [program, ...allCommands(program)]) {
+  // Only the named command and its parents: `--prefix` is a switch for get but takes a value
+  // for check perf.
+  const chain: Command[] = [];
+  for (let c: Command | null = commandFor(program, args); c !== null; c = c.parent) chain.push(c);
+  for (const c of chain) {
     for (const o of c.options as readonly Option[]) {
       if (o.long === undefined) continue;
       if (isSwitch(o)) switches.add(o.long);
@@ -146,11 +154,23 @@ function flagErrorText(err: CommanderError): string {
   return err.message.replace(/^error: /, "");
 }
 
-/** The deepest command named by the leading words of args (for usage after a flag error). */
+/** The deepest command named by the words of args (skipping flags and their values). */
 function commandFor(program: Command, args: string[]): Command {
   let cmd = program;
-  for (const a of args) {
-    if (a.startsWith("-")) continue;
+  const takesValue = (flag: string): boolean => {
+    for (let c: Command | null = cmd; c !== null; c = c.parent) {
+      const o = (c.options as readonly Option[]).find((x) => x.long === flag || x.short === flag);
+      if (o !== undefined) return o.required || o.optional;
+    }
+    return false;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") break;
+    if (a.startsWith("-")) {
+      if (!a.includes("=") && takesValue(a)) i++;
+      continue;
+    }
     const next = cmd.commands.find((c) => c.name() === a);
     if (next === undefined) break;
     cmd = next;

@@ -8,6 +8,21 @@ import { withSpinner } from "./spinner.js";
 
 const SHA256_BYTES = 32;
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EISDIR: "is a directory",
+  ENOTDIR: "not a directory",
+  EEXIST: "file exists",
+  ENOSPC: "no space left on device",
+};
+
+/** Go's *os.PathError text: `open <path>: no such file or directory`. */
+export function goPathError(op: string, path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  return `${op} ${path}: ${ERRNO_TEXT[code] ?? (err as Error).message}`;
+}
+
 /** A zap-style JSON log line on stderr, as etcdctl's snapshot commands print. */
 function logInfo(msg: string, fields: Record<string, string>): void {
   const ts = Date.now() / 1000;
@@ -32,7 +47,7 @@ async function save(
   try {
     fd = fs.openSync(part, "w", 0o600);
   } catch (err) {
-    throw new Error(`could not open ${part} (${(err as Error).message})`);
+    throw new Error(`could not open ${part} (${goPathError("open", part, err)})`);
   }
   try {
     logInfo("created temporary db file", { path: part });

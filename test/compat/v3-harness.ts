@@ -239,17 +239,18 @@ export function compatSuite(title: string, rows: Row[]): void {
       row.capture?.(got, ctx.tsctl);
       const detail = `\netcdctl: ${JSON.stringify(want)}\ntsctl:   ${JSON.stringify(got)}`;
       assert.equal(got.code, want.code, `exit code${detail}`);
+      const normalize = (text: string, c: RowContext) => {
+        let out = standardMask(text, c.tool).split(c.tmp).join("<tmp>");
+        // Longest first, so an id is not half-replaced by a shorter one it contains.
+        const masks = Object.entries(c.masks).sort((x, y) => y[0].length - x[0].length);
+        for (const [t, label] of masks) out = out.split(t).join(label);
+        return row.mask ? row.mask(out, c) : out;
+      };
       const errs = (r: CliResult, c: RowContext) =>
-        errorLines(r.stderr).map((l) => (row.mask ? row.mask(l, c) : l));
+        errorLines(r.stderr).map((l) => normalize(l, c));
       assert.deepEqual(errs(got, ctx.tsctl), errs(want, ctx.etcdctl), `stderr errors${detail}`);
       if (row.stdout !== false) {
-        const mask = (r: CliResult, c: RowContext) => {
-          let s = standardMask(r.stdout, c.tool);
-          // Longest first, so an id is not half-replaced by a shorter one it contains.
-          const masks = Object.entries(c.masks).sort((a, b) => b[0].length - a[0].length);
-          for (const [text, label] of masks) s = s.split(text).join(label);
-          return row.mask ? row.mask(s, c) : s;
-        };
+        const mask = (r: CliResult, c: RowContext) => normalize(r.stdout, c);
         assert.equal(mask(got, ctx.tsctl), mask(want, ctx.etcdctl), `stdout${detail}`);
       }
       row.expect?.(want);

@@ -1,0 +1,38 @@
+// etcdctl vs tsctl: snapshot save, check and make-mirror argument handling and errors.
+import { compatSuite } from "./v3-harness.js";
+import type { Row } from "./v3-harness.js";
+import path from "node:path";
+
+const rows: Row[] = [
+  {
+    name: "snapshot save",
+    args: (c) => ["snapshot", "save", path.join(c.tmp, "snap.db")],
+  },
+  { name: "snapshot save no args", args: () => ["snapshot", "save"] },
+  {
+    name: "snapshot save two endpoints",
+    withEndpoint: false,
+    args: (c) => [
+      "--endpoints",
+      `${c.endpoint},${c.endpoint}`,
+      "snapshot",
+      "save",
+      path.join(c.tmp, "x.db"),
+    ],
+  },
+  {
+    name: "snapshot save to a missing directory",
+    args: (c) => ["snapshot", "save", path.join(c.tmp, "no/such/dir/x.db")],
+  },
+  { name: "check perf unknown load", args: () => ["check", "perf", "--load=huge"] },
+  { name: "check datascale unknown load", args: () => ["check", "datascale", "--load=huge"] },
+  { name: "key under the check prefix", args: (c) => ["put", `${c.p}chk/x`, "1"] },
+  { name: "check perf prefix has keys", args: (c) => ["check", "perf", `--prefix=${c.p}chk/`] },
+  {
+    name: "check datascale prefix has keys",
+    args: (c) => ["check", "datascale", `--prefix=${c.p}chk/`],
+  },
+  { name: "make-mirror no destination", args: () => ["make-mirror"] },
+];
+
+compatSuite("v3 misc", rows);

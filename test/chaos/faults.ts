@@ -1,0 +1,157 @@
+// The fault schedule of a chaos run: each fault is injected, held for a while, and healed
+// (members restarted or resumed, links restored) before the next one.
+import type { ChaosCluster, ChaosMember } from "./cluster.js";
+import type { Prng } from "./workload.js";
+import { pb, unary } from "./rpc.js";
+import type { MemberClients } from "./rpc.js";
+
+export const FAULT_KINDS = [
+  "kill-member",
+  "kill-leader",
+  "pause-member",
+  "partition-leader",
+  "partition-follower",
+  "asymmetric-leader-mute",
+  "asymmetric-leader-deaf",
+  "restart-all",
+  "torn-wal",
+  "lagging-follower",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface FaultContext {
+  cluster: ChaosCluster;
+  clients: Map<string, MemberClients>;
+  rnd: Prng;
+  log: (line: string) => void;
+}
+
+/** The current leader as reported by a running member, if one is known. */
+export async function findLeader(ctx: FaultContext): Promise<ChaosMember | undefined> {
+  const byId = new Map<bigint, ChaosMember>();
+  let leader: bigint | undefined;
+  await Promise.all(
+    ctx.cluster.members.map(async (m) => {
+      if (!m.process || m.paused) return;
+      const c = ctx.clients.get(m.name)!;
+      try {
+        const st = await unary(
+          c.maintenance,
+          c.maintenance.status,
+          pb.StatusRequest.fromPartial({}),
+          700,
+        );
+        if (st.header) byId.set(st.header.memberId, m);
+        if (st.leader !== 0n) leader ??= st.leader;
+      } catch {
+        // unreachable member
+      }
+    }),
+  );
+  return leader === undefined ? undefined : byId.get(leader);
+}
+
+async function restart(ctx: FaultContext, m: ChaosMember): Promise<void> {
+  ctx.cluster.spawn(m);
+  await ctx.cluster.waitHealthy(m, 30_000).catch(() => undefined);
+}
+
+async function otherThan(ctx: FaultContext, leader: ChaosMember | undefined): Promise<ChaosMember> {
+  const others = ctx.cluster.members.filter((m) => m !== leader);
+  return ctx.rnd.pick(others);
+}
+
+/** Injects `kind`, holds it for `holdMs`, then heals. */
+export async function runFault(ctx: FaultContext, kind: FaultKind, holdMs: number): Promise<void> {
+  const { cluster, rnd } = ctx;
+  const leader = await findLeader(ctx);
+  const victim = leader ?? rnd.pick(cluster.members);
+  switch (kind) {
+    case "kill-member": {
+      const m = rnd.pick(cluster.members);
+      ctx.log(`kill -9 ${m.name}`);
+      await cluster.kill9(m);
+      await sleep(holdMs);
+      await restart(ctx, m);
+      break;
+    }
+    case "kill-leader":
+      ctx.log(`kill -9 leader ${victim.name}`);
+      await cluster.kill9(victim);
+      await sleep(holdMs);
+      await restart(ctx, victim);
+      break;
+    case "pause-member": {
+      const m = rnd.pick(cluster.members);
+      ctx.log(`SIGSTOP ${m.name}`);
+      cluster.pause(m);
+      await sleep(holdMs);
+      cluster.resume(m);
+      break;
+    }
+    case "partition-leader":
+      ctx.log(`isolate leader ${victim.name}`);
+      cluster.isolate(victim.name);
+      await sleep(holdMs);
+      cluster.healNetwork();
+      break;
+    case "partition-follower": {
+      const m = await otherThan(ctx, leader);
+      ctx.log(`isolate follower ${m.name}`);
+      cluster.isolate(m.name);
+      await sleep(holdMs);
+      cluster.healNetwork();
+      break;
+    }
+    case "asymmetric-leader-mute":
+      // The leader hears everyone but nobody hears it.
+      ctx.log(`leader ${victim.name} cannot send`);
+      for (const m of cluster.members) if (m !== victim) cluster.cut(victim.name, m.name);
+      await sleep(holdMs);
+      cluster.healNetwork();
+      break;
+    case "asymmetric-leader-deaf":
+      ctx.log(`leader ${victim.name} cannot receive`);
+      for (const m of cluster.members) if (m !== victim) cluster.cut(m.name, victim.name);
+      await sleep(holdMs);
+      cluster.healNetwork();
+      break;
+    case "restart-all":
+      ctx.log("kill -9 every member");
+      for (const m of cluster.members) await cluster.kill9(m);
+      await sleep(Math.min(holdMs, 1000));
+      for (const m of cluster.members) cluster.spawn(m);
+      await Promise.all(
+        cluster.members.map((m) => cluster.waitHealthy(m, 30_000).catch(() => undefined)),
+      );
+      break;
+    case "torn-wal": {
+      const m = rnd.pick(cluster.members);
+      await cluster.kill9(m);
+      const torn = cluster.tearWalTail(m, () => rnd.next());
+      ctx.log(`kill -9 ${m.name}, torn WAL tail: ${torn}`);
+      await sleep(Math.min(holdMs, 1000));
+      await restart(ctx, m);
+      break;
+    }
+    case "lagging-follower": {
+      // Far enough behind that the leader has compacted its log (small --snapshot-count):
+      // the follower catches up through a snapshot while the leader is killed meanwhile.
+      const m = await otherThan(ctx, leader);
+      ctx.log(`isolate follower ${m.name} long, then kill -9 leader while it catches up`);
+      cluster.isolate(m.name);
+      await sleep(holdMs * 2 + 3000);
+      cluster.healNetwork();
+      await sleep(200 + rnd.int(600));
+      const l = await findLeader(ctx);
+      if (l && l !== m) {
+        await cluster.kill9(l);
+        await sleep(1000);
+        await restart(ctx, l);
+      }
+      break;
+    }
+  }
+}

@@ -11,6 +11,12 @@ import type { TlsOptions } from "node:tls";
 import { ServerCredentials } from "@grpc/grpc-js";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 
+import {
+  AuthorityRewritingStream,
+  EMPTY_SETTINGS_FRAME,
+  scanFirstRequest,
+} from "./h2-authority.js";
+
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -57,6 +63,11 @@ export interface ClientListener {
 }
 
 export const DEFAULT_SNIFF_TIMEOUT_MS = 10_000;
+/** How long, and how many bytes, we wait for a new HTTP/2 connection's first request. */
+const FIRST_REQUEST_PEEK_MS = 2000;
+/** A client silent this long after its preface is waiting for our SETTINGS. */
+const SETTINGS_AFTER_MS = 20;
+const FIRST_REQUEST_PEEK_MAX_BYTES = 64 * 1024;
 
 type Protocol = "grpc" | "http" | undefined;
 
@@ -91,14 +102,41 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
     let head: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), sniffTimeoutMs);
     timer.unref();
+    let settingsTimer: NodeJS.Timeout | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    let sentSettings = false;
+    const finish = (protocol: "grpc" | "http", rewrite: boolean) => {
+      clearTimeout(timer);
+      clearTimeout(settingsTimer);
+      clearTimeout(giveUpTimer);
+      socket.removeListener("data", onData);
+      socket.removeListener("error", onEarlyError);
+      if (rewrite && injector) {
+        socket.pause();
+        injector.injectConnection(new AuthorityRewritingStream(socket, head));
+      } else {
+        dispatch(socket, head, protocol);
+      }
+    };
     const onData = (chunk: Buffer) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const protocol = sniffProtocol(head);
       if (protocol === undefined) return;
-      clearTimeout(timer);
-      socket.removeListener("data", onData);
-      socket.removeListener("error", onEarlyError);
-      dispatch(socket, head, protocol);
+      if (protocol === "http") return finish("http", false);
+      // Look at the first request's headers: a URL as :authority needs rewriting (see
+      // h2-authority.ts). A client that waits for the server's SETTINGS before its first
+      // request gets an empty SETTINGS frame from us, whose ACK we keep from nghttp2.
+      const scan = scanFirstRequest(head, sentSettings);
+      if (scan.decision !== "wait") {
+        head = scan.head;
+        return finish("grpc", scan.decision === "rewrite");
+      }
+      if (head.length > FIRST_REQUEST_PEEK_MAX_BYTES) return finish("grpc", false);
+      settingsTimer ??= setTimeout(() => {
+        sentSettings = true;
+        socket.write(EMPTY_SETTINGS_FRAME);
+      }, SETTINGS_AFTER_MS);
+      giveUpTimer ??= setTimeout(() => finish("grpc", false), FIRST_REQUEST_PEEK_MS);
     };
     const onEarlyError = () => {
       clearTimeout(timer);

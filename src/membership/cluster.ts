@@ -101,6 +101,14 @@ export class ClusterMembership {
     return false;
   }
 
+  /** Takes over another view wholesale (a snapshot's membership replaces ours exactly). */
+  resetFrom(other: ClusterMembership): void {
+    this.members.clear();
+    this.removed.clear();
+    for (const m of other.list()) this.members.set(m.id, { ...m });
+    for (const id of other.removed) this.removed.add(id);
+  }
+
   toJSON(): SerializedCluster {
     return {
       clusterId: this.clusterId.toString(),

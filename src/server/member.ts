@@ -655,23 +655,15 @@ export class Member {
   }
 
   private replaceMembership(next: ClusterMembership): void {
-    for (const m of this.cluster.list()) {
-      if (!next.has(m.id)) {
-        this.cluster.remove(m.id);
-        this.transport.removePeer(m.id);
-      }
+    const before = new Set(this.cluster.list().map((m) => m.id));
+    this.cluster.resetFrom(next);
+    for (const id of before) {
+      if (id !== this.id && !next.has(id)) this.transport.removePeer(id);
     }
     for (const m of next.list()) {
-      const known = this.cluster.get(m.id);
-      if (!known) {
-        this.cluster.add(m);
-        if (m.id !== this.id) this.transport.addPeer(m.id, m.peerURLs);
-      } else {
-        if (!m.isLearner) this.cluster.promote(m.id);
-        this.cluster.updatePeerURLs(m.id, m.peerURLs);
-        this.cluster.setAttributes(m.id, m.name, m.clientURLs);
-        if (m.id !== this.id) this.transport.updatePeer(m.id, m.peerURLs);
-      }
+      if (m.id === this.id) continue;
+      if (before.has(m.id)) this.transport.updatePeer(m.id, m.peerURLs);
+      else this.transport.addPeer(m.id, m.peerURLs);
     }
   }
 

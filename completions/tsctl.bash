@@ -9,7 +9,7 @@ _tsctl_subcommands() {
     "auth") echo "enable disable" ;;
     "user") echo "add delete get list passwd grant-role revoke-role" ;;
     "role") echo "add delete get list grant-permission revoke-permission" ;;
-    "snapshot") echo "save" ;;
+    "snapshot") echo "restore status save" ;;
     "check") echo "perf datascale" ;;
     "completion") echo "bash zsh fish" ;;
   esac
@@ -64,6 +64,8 @@ _tsctl_flags() {
     "lock") echo "--ttl --help" ;;
     "elect") echo "--listen -l --help" ;;
     "snapshot") echo "--help" ;;
+    "snapshot restore") echo "--data-dir --wal-dir --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --name --skip-hash-check --help" ;;
+    "snapshot status") echo "--help" ;;
     "snapshot save") echo "--help" ;;
     "make-mirror") echo "--dest-cacert --dest-cert --dest-insecure-transport --dest-key --dest-prefix --no-dest-prefix --prefix --help" ;;
     "check") echo "--help" ;;

@@ -1,6 +1,8 @@
 // etcdctl vs tsctl: snapshot save, check and make-mirror argument handling and errors.
 import { compatSuite } from "./v3-harness.js";
-import type { Row } from "./v3-harness.js";
+import type { Row, RowContext } from "./v3-harness.js";
+
+const etcdctlSnapshot = (c: RowContext) => path.join(path.dirname(c.tmp), "e", "snap.db");
 import path from "node:path";
 
 const rows: Row[] = [
@@ -9,6 +11,17 @@ const rows: Row[] = [
     args: (c) => ["snapshot", "save", path.join(c.tmp, "snap.db")],
   },
   { name: "snapshot save no args", args: () => ["snapshot", "save"] },
+  // Both tools read the file etcdctl saved: the status must be identical.
+  ...["simple", "json", "fields", "table", "protobuf"].map((w) => ({
+    name: `snapshot status -w ${w}`,
+    args: (c: RowContext) => ["snapshot", "status", etcdctlSnapshot(c), "-w", w],
+  })),
+  {
+    name: "snapshot status missing file",
+    args: (c) => ["snapshot", "status", path.join(c.tmp, "nope.db")],
+  },
+  { name: "snapshot status not a db", args: () => ["snapshot", "status", "/etc/hostname"] },
+  { name: "snapshot status no args", args: () => ["snapshot", "status"] },
   {
     name: "snapshot save two endpoints",
     withEndpoint: false,

@@ -112,10 +112,9 @@ test("the first-request scan waits for HEADERS and drops the ACK of our own SETT
   });
   const head = Buffer.concat([preface, clientSettings, ack, headersFrame]);
   const scan = scanFirstRequest(head, true);
+  if (scan.decision === "wait") assert.fail("expected a decision");
   assert.equal(scan.decision, "rewrite");
-  assert.ok(
-    scan.decision !== "wait" &&
-      scan.head.equals(Buffer.concat([preface, clientSettings, headersFrame])),
+  assert.ok(scan.head.equals(Buffer.concat([preface, clientSettings, headersFrame])));
   );
   assert.equal(EMPTY_SETTINGS_FRAME.length, 9);
 });

@@ -115,6 +115,5 @@ test("the first-request scan waits for HEADERS and drops the ACK of our own SETT
   if (scan.decision === "wait") assert.fail("expected a decision");
   assert.equal(scan.decision, "rewrite");
   assert.ok(scan.head.equals(Buffer.concat([preface, clientSettings, headersFrame])));
-  );
   assert.equal(EMPTY_SETTINGS_FRAME.length, 9);
 });

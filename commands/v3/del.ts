@@ -53,8 +53,14 @@ export function registerDel(program: Command): void {
   ).action((args: string[], flags: DelFlags, cmd: Command) =>
     run(cmd, async (ctx) => {
       const req = delRequest(args, flags);
-      const client = await ctx.client();
-      const resp = await client.kv.deleteRange(req);
+      const { kvCall, encodeDeleteRange, decodeDeleteRange } = await import("./fast-kv.js");
+      const resp = await kvCall(
+        ctx,
+        "DeleteRange",
+        encodeDeleteRange(req),
+        decodeDeleteRange,
+        (c) => c.kv.deleteRange(req),
+      );
       ctx.printer.del(resp);
     }),
   );

@@ -108,8 +108,10 @@ export function registerGet(program: Command): void {
     return run(
       cmd,
       async (ctx) => {
-        const client = await ctx.client();
-        const resp = await client.kv.range(req);
+        const { kvCall, encodeRange, decodeRange } = await import("./fast-kv.js");
+        const resp = await kvCall(ctx, "Range", encodeRange(req), decodeRange, (c) =>
+          c.kv.range(req),
+        );
         ctx.printer.get(resp);
       },
       { valueOnly: flags.printValueOnly === true },

@@ -74,8 +74,8 @@ export function registerPut(program: Command): void {
         stdinValue = await readStdin();
       }
       const req = putRequest(args, flags, stdinValue);
-      const client = await ctx.client();
-      const resp = await client.kv.put(req);
+      const { kvCall, encodePut, decodePut } = await import("./fast-kv.js");
+      const resp = await kvCall(ctx, "Put", encodePut(req), decodePut, (c) => c.kv.put(req));
       ctx.printer.put(resp);
     }),
   );

@@ -54,6 +54,12 @@ function cores(f: Figures | undefined, k: "loadCpuCores" | "serverCpuCores"): st
   return v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(2);
 }
 
+/** Server CPU time per operation: steadier than rates when other work shares the machine. */
+function cpuPerOp(f: Figures | undefined): string {
+  if (f?.serverCpuCores === undefined || !(f.value > 0)) return "–";
+  return Math.round((f.serverCpuCores * 1e6) / f.value).toString();
+}
+
 function escapeCell(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
@@ -68,6 +74,7 @@ export function renderMarkdown(rows: ResultRow[]): string {
     "p99 ms (etcd / tsctl)",
     "load gen CPU cores (etcd / tsctl)",
     "server CPU cores (etcd / tsctl)",
+    "server CPU µs/op (etcd / tsctl)",
   ];
   const lines = [
     `| ${head.join(" | ")} |`,
@@ -89,6 +96,7 @@ export function renderMarkdown(rows: ResultRow[]): string {
         pair(latency(r.etcd, "p99Us"), latency(r.tsctl, "p99Us")),
         pair(cores(r.etcd, "loadCpuCores"), cores(r.tsctl, "loadCpuCores")),
         pair(cores(r.etcd, "serverCpuCores"), cores(r.tsctl, "serverCpuCores")),
+        pair(cpuPerOp(r.etcd), cpuPerOp(r.tsctl)),
       ].join(" | ")} |`,
     );
   }

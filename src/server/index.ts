@@ -15,6 +15,7 @@ import {
 import { startClientListener, type ClientListener } from "../api/listener.js";
 import { kvService, clusterService, maintenanceService } from "../api/grpc/services.js";
 import { watchService } from "../api/grpc/watch.js";
+import { WatchServiceWithRawResponses } from "../api/grpc/watch-encode.js";
 import { leaseService } from "../api/grpc/lease.js";
 import { createClientHttp } from "./http.js";
 import { leasePeerRoute } from "./lease-forward.js";
@@ -142,7 +143,7 @@ export async function startMember(
   });
   grpcServer.addService(pb.KVService, kvService(server));
   grpcServer.addService(
-    pb.WatchService,
+    WatchServiceWithRawResponses,
     watchService(server, cfg.experimentalWatchProgressNotifyIntervalMs),
   );
   grpcServer.addService(pb.LeaseService, leaseService(server));

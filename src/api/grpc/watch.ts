@@ -4,12 +4,19 @@
 import type { ServerDuplexStream } from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
-import { eventToPb } from "../../server/convert.js";
+import { encodedEvent, encodedHeader, encodeEventsResponse } from "./watch-encode.js";
 import { etcdError } from "../../errors.js";
 import type { WatchHandle, WatchResponse } from "../../mvcc/watchable.js";
 import { callContext, toServiceError } from "./unary.js";
 
-type WatchCall = ServerDuplexStream<pb.WatchRequest, pb.WatchResponse>;
+/** Responses are messages, or event batches pre-encoded by watch-encode.ts (see index.ts). */
+type WatchCall = ServerDuplexStream<pb.WatchRequest, pb.WatchResponse | Buffer>;
+
+/** Above these, a stream's watchers pause (and later catch up from history). */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+const MAX_QUEUED_RESPONSES = 4096;
+/** What a not pre-encoded (control) response is counted as in the queued bytes. */
+const MESSAGE_BYTES_ESTIMATE = 64;
 
 /** Default period of progress notifications (etcd's --experimental-watch-progress-notify-interval). */
 export const PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
@@ -29,6 +36,9 @@ class WatchStream {
   private closed = false;
   private progressTimer: NodeJS.Timeout | undefined;
   private readonly paused = new Set<WatchHandle>();
+  /** The last encoded event header: consecutive deliveries share one revision. */
+  private queuedBytes = 0;
+  private lastHeader: { header: pb.ResponseHeader; bytes: Uint8Array } | undefined;
 
   constructor(
     private readonly s: EtcdServer,
@@ -66,9 +76,19 @@ class WatchStream {
     if (endCall) this.call.end();
   }
 
-  private send(resp: pb.WatchResponse): boolean {
+  /**
+   * Queues a response; false when the stream is congested (its watchers then pause until it
+   * drains). The stream's own high-water mark is 16 messages, which one event fanned out to
+   * many watchers of a stream exceeds at once, so congestion is judged by the queued bytes.
+   */
+  private send(resp: pb.WatchResponse | Buffer): boolean {
     if (this.closed) return true;
-    return this.call.write(resp);
+    const bytes = Buffer.isBuffer(resp) ? resp.length : MESSAGE_BYTES_ESTIMATE;
+    this.queuedBytes += bytes;
+    this.call.write(resp, () => {
+      this.queuedBytes -= bytes;
+    });
+    return this.queuedBytes <= MAX_QUEUED_BYTES && this.call.writableLength <= MAX_QUEUED_RESPONSES;
   }
 
   private header(revision: number): pb.ResponseHeader {
@@ -186,16 +206,31 @@ class WatchStream {
       });
       return true;
     }
-    const ok = this.send({
-      ...this.empty(id),
-      header: this.header(resp.revision),
-      events: resp.events.map(eventToPb),
-    });
+    const ok = this.send(
+      encodeEventsResponse(this.encodedHeader(resp.revision), id, resp.events.map(encodedEvent)),
+    );
     if (!ok) {
       const w = this.watchers.get(id);
       if (w) this.paused.add(w.handle);
     }
     return ok;
+  }
+
+  private encodedHeader(revision: number): Uint8Array {
+    const h = this.header(revision);
+    const last = this.lastHeader?.header;
+    if (
+      last &&
+      last.revision === h.revision &&
+      last.raftTerm === h.raftTerm &&
+      last.memberId === h.memberId &&
+      last.clusterId === h.clusterId
+    ) {
+      return this.lastHeader!.bytes;
+    }
+    const bytes = encodedHeader(h);
+    this.lastHeader = { header: h, bytes };
+    return bytes;
   }
 
   private cancel(id: number): void {

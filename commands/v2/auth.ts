@@ -75,10 +75,12 @@ class AuthApi {
       change === undefined ? undefined : { user, ...change },
     );
     const body = parseJson<{ user?: string; roles?: (string | { role: string })[] | null }>(r.body);
-    return {
-      user: body.user ?? "",
-      roles: (body.roles ?? []).map((x) => (typeof x === "string" ? x : x.role)),
-    };
+    const roles = body.roles ?? [];
+    if (roles.every((x) => typeof x === "string")) return { user: body.user ?? "", roles };
+    // The Go client first decodes role objects into strings (each becomes ""), then appends the
+    // names: etcdctl prints `Roles:  r1` with the empty ones joined in.
+    const names = roles.map((x) => (typeof x === "string" ? x : x.role));
+    return { user: body.user ?? "", roles: [...names.map(() => ""), ...names] };
   }
 
   async listRoles(): Promise<string[]> {

@@ -2,6 +2,7 @@
 // credentials from flags and ETCDCTL_* variables, the synced cluster client, and the keys API
 // requests built exactly as the Go client builds them.
 import { promises as dns } from "node:dns";
+import fs from "node:fs";
 import type { Context } from "./cli-kit.js";
 import type { KeyNode, KeysResponse } from "./format.js";
 import { canonicalPath, encodeValues, GoClusterClient, GoError, goPathEscape } from "./http.js";
@@ -203,6 +204,10 @@ async function newClient(ctx: Context): Promise<GoClusterClient> {
     const cert = gstr(ctx, "cert-file") || process.env.ETCDCTL_CERT_FILE || "";
     const key = gstr(ctx, "key-file") || process.env.ETCDCTL_KEY_FILE || "";
     const ca = gstr(ctx, "ca-file") || process.env.ETCDCTL_CA_FILE || "";
+    // Go loads the key pair, then the CA, when it builds the transport.
+    for (const file of [cert, key, ca]) {
+      if (file && !fs.existsSync(file)) fail(1, `open ${file}: no such file or directory`);
+    }
     const creds = await credentials(ctx);
     return new GoClusterClient({
       endpoints,

@@ -231,7 +231,8 @@ export class GoClusterClient {
           throw new GoError(`client: endpoint ${ep} exceeded header timeout`);
         }
       }
-      if (e instanceof V2ClusterError) throw new GoError(e.errors[0] ?? e.message);
+      if (e instanceof V2ClusterError) throw new GoError(goTransportText(e.errors[0] ?? e.message));
+      if (e instanceof Error) throw new GoError(goTransportText(e.message));
       throw e;
     }
   }
@@ -266,6 +267,22 @@ export interface GoMember {
   name: string;
   peerURLs: string[];
   clientURLs: string[];
+}
+
+/** Go's wording of TLS and transport failures that Node words differently. */
+export function goTransportText(text: string): string {
+  if (
+    /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT/.test(
+      text,
+    )
+  ) {
+    return "x509: certificate signed by unknown authority";
+  }
+  if (/alert bad certificate|alert certificate required/.test(text)) {
+    return "remote error: tls: bad certificate";
+  }
+  if (text === "socket hang up") return "EOF";
+  return text;
 }
 
 function statusText(code: number): string {

@@ -8,20 +8,27 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import {
   ETCDCTL_BIN,
+  hasOpenssl,
+  makeTestCerts,
   REPO_ROOT,
   runCli,
   skipWithoutEtcd,
   startRealEtcd,
 } from "../helpers/index.js";
-import type { CliResult, RealEtcd } from "../helpers/index.js";
+import type { CliResult, RealEtcd, TestCerts } from "../helpers/index.js";
 
 type Tool = "etcdctl" | "tsctl";
-/** `P` in args/input is replaced by the tool's token: `v2e` (etcdctl) or `v2t` (tsctl). */
+/**
+ * `P` in args/input is replaced by the tool's token: `v2e` (etcdctl) or `v2t` (tsctl); `@URL@` by
+ * the v2 server's client URL and `@CA@`, `@CERT@`, `@KEY@` by the TLS files.
+ */
 interface Row {
   args: string[];
   input?: string;
-  /** Use this server instead of the v2 one. */
-  server?: "v2" | "nov2" | "none";
+  /** Use this server instead of the v2 one (ETCDCTL_ENDPOINTS). */
+  server?: "v2" | "nov2" | "none" | "tls";
+  /** Extra environment (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
 }
 
 const TOKEN: Record<Tool, string> = { etcdctl: "v2e", tsctl: "v2t" };
@@ -32,17 +39,28 @@ function mask(text: string, tool: Tool): string {
 
 let etcd: RealEtcd;
 let noV2: RealEtcd;
+let tlsEtcd: RealEtcd;
+let certs: TestCerts;
 
 function endpointFor(row: Row): string {
   if (row.server === "nov2") return noV2.clientUrl;
   if (row.server === "none") return "http://127.0.0.1:1";
+  if (row.server === "tls") return tlsEtcd.clientUrl;
   return etcd.clientUrl;
 }
 
 async function runRow(tool: Tool, row: Row): Promise<CliResult> {
-  const sub = (s: string): string => s.replaceAll("P", TOKEN[tool]);
+  const sub = (s: string): string =>
+    s
+      .replaceAll("P", TOKEN[tool])
+      .replaceAll("@URL@", etcd.clientUrl)
+      .replaceAll("@CA@", certs.caCert)
+      .replaceAll("@CERT@", certs.clientCert)
+      .replaceAll("@KEY@", certs.clientKey);
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(row.env ?? {})) env[k] = v === undefined ? v : sub(v);
   return runCli(tool, row.args.map(sub), {
-    env: { ETCDCTL_API: "2", ETCDCTL_ENDPOINTS: endpointFor(row) },
+    env: { ETCDCTL_API: "2", ETCDCTL_ENDPOINTS: endpointFor(row), ...env },
     ...(row.input !== undefined ? { input: sub(row.input) } : {}),
   });
 }
@@ -68,12 +86,28 @@ async function compareRows(rows: Row[]): Promise<void> {
 
 const r = (...args: string[]): Row => ({ args });
 
-describe("etcdctl v2 vs tsctl v2 against real etcd", { skip: skipWithoutEtcd }, () => {
+const skip = skipWithoutEtcd || (hasOpenssl() ? false : "openssl not installed");
+
+describe("etcdctl v2 vs tsctl v2 against real etcd", { skip }, () => {
   before(async () => {
-    [etcd, noV2] = await Promise.all([startRealEtcd({ enableV2: true }), startRealEtcd()]);
+    certs = makeTestCerts();
+    const tls = {
+      cert: certs.serverCert,
+      key: certs.serverKey,
+      ca: certs.caCert,
+      clientCertAuth: true,
+      clientCert: certs.clientCert,
+      clientKey: certs.clientKey,
+    };
+    [etcd, noV2, tlsEtcd] = await Promise.all([
+      startRealEtcd({ enableV2: true }),
+      startRealEtcd(),
+      startRealEtcd({ enableV2: true, tls }),
+    ]);
   });
   after(async () => {
-    await Promise.all([etcd?.stop(), noV2?.stop()]);
+    await Promise.all([etcd?.stop(), noV2?.stop(), tlsEtcd?.stop()]);
+    certs?.cleanup();
   });
 
   test("help, version and usage errors", async () => {
@@ -286,6 +320,60 @@ describe("etcdctl v2 vs tsctl v2 against real etcd", { skip: skipWithoutEtcd }, 
       nov2("cluster-health"),
       nov2("user", "list"),
       nov2("role", "list"),
+    ]);
+  });
+
+  test("endpoints from flags and ETCDCTL_* variables, --debug", async () => {
+    const noEnv = { ETCDCTL_ENDPOINTS: undefined };
+    await compareRows([
+      r("set", "/P/ep", "v"),
+      { args: ["--endpoints", "@URL@", "get", "/P/ep"], server: "none" },
+      { args: ["--endpoint", "@URL@", "get", "/P/ep"], env: noEnv },
+      { args: ["--peers", "@URL@", "get", "/P/ep"], env: noEnv },
+      { args: ["-C", "@URL@", "get", "/P/ep"], env: noEnv },
+      { args: ["get", "/P/ep"], env: { ...noEnv, ETCDCTL_ENDPOINT: "@URL@" } },
+      { args: ["get", "/P/ep"], env: { ...noEnv, ETCDCTL_PEERS: "@URL@" } },
+      {
+        args: ["--endpoint", "http://127.0.0.1:1", "get", "/P/ep"],
+        env: { ETCDCTL_ENDPOINTS: "@URL@" },
+      },
+      r("--debug", "set", "/P/dbg", "a b&c"),
+      r("--debug", "ls", "/P/dbg"),
+      r("--debug", "--no-sync", "rm", "--with-value", "a b&c", "/P/dbg"),
+      r("--total-timeout", "3s", "--timeout", "1500ms", "get", "/P/ep"),
+    ]);
+  });
+
+  test("TLS: client certificates from flags and variables, and the errors without them", async () => {
+    const tls = (args: string[], env?: Record<string, string>): Row => ({
+      args,
+      server: "tls",
+      ...(env ? { env } : {}),
+    });
+    await compareRows([
+      tls([
+        "--ca-file",
+        "@CA@",
+        "--cert-file",
+        "@CERT@",
+        "--key-file",
+        "@KEY@",
+        "set",
+        "/P/tls",
+        "v",
+      ]),
+      tls(["get", "/P/tls"], {
+        ETCDCTL_CA_FILE: "@CA@",
+        ETCDCTL_CERT_FILE: "@CERT@",
+        ETCDCTL_KEY_FILE: "@KEY@",
+      }),
+      tls(["--ca-file", "@CA@", "--cert-file", "@CERT@", "--key-file", "@KEY@", "member", "list"]),
+      tls(["--ca-file", "@CA@", "--cert-file", "@CERT@", "--key-file", "@KEY@", "cluster-health"]),
+      tls(["--ca-file", "@CA@", "get", "/P/tls"]),
+      tls(["get", "/P/tls"]),
+      tls(["--no-sync", "get", "/P/tls"]),
+      tls(["--cert-file", "/nonexistent/c.pem", "--key-file", "@KEY@", "get", "/P/tls"]),
+      tls(["--ca-file", "/nonexistent/ca.pem", "get", "/P/tls"]),
     ]);
   });
 

@@ -17,6 +17,8 @@ import { kvService, clusterService, maintenanceService } from "../api/grpc/servi
 import { watchService } from "../api/grpc/watch.js";
 import { WatchServiceWithRawResponses } from "../api/grpc/watch-encode.js";
 import { leaseService } from "../api/grpc/lease.js";
+import { lockService } from "../api/grpc/lock.js";
+import { electionService } from "../api/grpc/election.js";
 import { createClientHttp } from "./http.js";
 import { leasePeerRoute } from "./lease-forward.js";
 import { Member } from "./member.js";
@@ -149,6 +151,8 @@ export async function startMember(
   grpcServer.addService(pb.LeaseService, leaseService(server));
   grpcServer.addService(pb.ClusterService, clusterService(server));
   grpcServer.addService(pb.MaintenanceService, maintenanceService(server));
+  grpcServer.addService(pb.LockService, lockService(server));
+  grpcServer.addService(pb.ElectionService, electionService(server));
   const clientHttp = createClientHttp(server, mcfg);
   const httpHandler = clientHttp.handler;
 

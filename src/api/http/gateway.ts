@@ -6,6 +6,7 @@ import * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
 import { eventToPb } from "../../server/convert.js";
 import { GrpcCode } from "../../errors.js";
+import { electionGateway, lockGateway, serveObserve } from "../../server/concurrency/gateway.js";
 
 interface JsonCodec<T> {
   fromJSON(object: unknown): T;
@@ -15,13 +16,13 @@ interface JsonCodec<T> {
 interface Route {
   req: JsonCodec<unknown>;
   res: JsonCodec<unknown>;
-  call(s: EtcdServer, req: unknown): Promise<unknown>;
+  call(s: EtcdServer, req: unknown, signal: AbortSignal): Promise<unknown>;
 }
 
 function route<Req, Res>(
   req: JsonCodec<Req>,
   res: JsonCodec<Res>,
-  call: (s: EtcdServer, r: Req) => Promise<Res>,
+  call: (s: EtcdServer, r: Req, signal: AbortSignal) => Promise<Res>,
 ): Route {
   return {
     req: req as JsonCodec<unknown>,
@@ -82,6 +83,12 @@ const ROUTES: Record<string, Route> = {
     pb.MoveLeaderResponse,
     (s, r) => s.moveLeader(r),
   ),
+  "/v3/lock/lock": route(pb.LockRequest, pb.LockResponse, lockGateway.lock),
+  "/v3/lock/unlock": route(pb.UnlockRequest, pb.UnlockResponse, lockGateway.unlock),
+  "/v3/election/campaign": route(pb.CampaignRequest, pb.CampaignResponse, electionGateway.campaign),
+  "/v3/election/proclaim": route(pb.ProclaimRequest, pb.ProclaimResponse, electionGateway.proclaim),
+  "/v3/election/leader": route(pb.LeaderRequest, pb.LeaderResponse, electionGateway.leader),
+  "/v3/election/resign": route(pb.ResignRequest, pb.ResignResponse, electionGateway.resign),
 };
 
 /** gRPC code → HTTP status, as grpc-gateway maps them. */
@@ -170,7 +177,10 @@ export function createGatewayHandler(s: EtcdServer, maxRequestBytes: number) {
     if (!path.startsWith("/v3/")) return false;
     const r = ROUTES[path];
     const stream =
-      path === "/v3/watch" || path === "/v3/lease/keepalive" || path === "/v3/maintenance/snapshot";
+      path === "/v3/watch" ||
+      path === "/v3/lease/keepalive" ||
+      path === "/v3/maintenance/snapshot" ||
+      path === "/v3/election/observe";
     if (!r && !stream) return false;
     if (req.method !== "POST") {
       res.writeHead(405, { "Content-Type": "text/plain; charset=utf-8" });
@@ -187,12 +197,17 @@ export function createGatewayHandler(s: EtcdServer, maxRequestBytes: number) {
       }
       try {
         if (r) {
-          const out = await r.call(s, r.req.fromJSON(input));
+          // A blocking call (lock, campaign) stops waiting once its client goes away.
+          const ac = new AbortController();
+          res.on("close", () => ac.abort());
+          const out = await r.call(s, r.req.fromJSON(input), ac.signal);
           const body = JSON.stringify(r.res.toJSON(out));
           res.writeHead(200, { "Content-Type": "application/json" });
           res.end(body);
         } else if (path === "/v3/watch") {
           serveWatch(s, pb.WatchRequest.fromJSON(input), req, res);
+        } else if (path === "/v3/election/observe") {
+          serveObserve(s, input, req, res);
         } else if (path === "/v3/lease/keepalive") {
           const out = await s.leaseKeepAlive(pb.LeaseKeepAliveRequest.fromJSON(input));
           res.writeHead(200, { "Content-Type": "application/json" });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { ETCDCTL_BIN, REPO_ROOT, runCli, skipWithoutEtcd } from "../helpers/index.js";
+import { ETCDCTL_BIN, freePort, REPO_ROOT, runCli, skipWithoutEtcd } from "../helpers/index.js";
 import type { CliResult } from "../helpers/index.js";
 import { startTsctlCluster } from "./cluster.js";
 import type { TsctlCluster } from "./cluster.js";
@@ -213,6 +213,37 @@ describe("v2 CLI and node-etcd against a 3-member tsctl cluster", { skip: skipWi
     assert.deepEqual({ out: replay.stdout, code: replay.code }, { out: "one\n", code: 0 });
   });
 
+  test("member add, list with an unstarted member, update, remove", async () => {
+    for (const tool of TOOLS) {
+      const port = await freePort();
+      const peer = `http://127.0.0.1:${port}`;
+      const added = await run(tool, ["member", "add", `new-${tool}`, peer]);
+      assert.equal(added.code, 0, added.stderr);
+      const id = /with ID ([0-9a-f]+) to cluster/.exec(added.stdout)?.[1] ?? "";
+      const conf = cluster.members.map((m) => `${m.name}=${m.peerUrl}`);
+      const lines = added.stdout.split("\n");
+      assert.deepEqual(lines.slice(0, 3), [
+        `Added member named new-${tool} with ID ${id} to cluster`,
+        "",
+        `ETCD_NAME="new-${tool}"`,
+      ]);
+      const initial = /^ETCD_INITIAL_CLUSTER="(.*)"$/.exec(lines[3] ?? "")?.[1] ?? "";
+      assert.deepEqual(initial.split(",").sort(), [...conf, `new-${tool}=${peer}`].sort(), tool);
+      assert.deepEqual(lines.slice(4), ['ETCD_INITIAL_CLUSTER_STATE="existing"', ""]);
+      const list = await run(tool, ["member", "list"]);
+      assert.ok(list.stdout.includes(`${id}[unstarted]: peerURLs=${peer}\n`), list.stdout);
+      const moved = `http://127.0.0.1:${await freePort()}`;
+      const upd = await run(tool, ["member", "update", id, moved]);
+      assert.deepEqual(upd, {
+        stdout: `Updated member with ID ${id} in cluster\n`,
+        stderr: "",
+        code: 0,
+      });
+      const rm = await run(tool, ["member", "remove", id]);
+      assert.deepEqual(rm, { stdout: `Removed member ${id} from cluster\n`, stderr: "", code: 0 });
+    }
+  });
+
   test("node-etcd: set, get, mkdir and watch against the tsctl cluster", async () => {
     const require = createRequire(import.meta.url);
     const Etcd = require("node-etcd") as new (hosts: string[]) => NodeEtcd;
@@ -246,5 +277,20 @@ describe("v2 CLI and node-etcd against a 3-member tsctl cluster", { skip: skipWi
     assert.equal(ev.node?.value, "changed");
     // The CLI sees what node-etcd wrote.
     assert.equal((await run("tsctl", ["get", "/ne/w"])).stdout, "changed\n");
+  });
+
+  test("cluster-health with a member down: degraded, exit 5, as etcdctl", async () => {
+    const down = cluster.members[2];
+    assert.ok(down !== undefined);
+    await cluster.stop(down);
+    const up = cluster.members
+      .filter((m) => m !== down)
+      .map((m) => m.clientUrl)
+      .join(",");
+    const [e, t] = await Promise.all(TOOLS.map((tool) => run(tool, ["cluster-health"], up)));
+    assert.ok(e !== undefined && t !== undefined);
+    assert.equal(t.code, 5);
+    assert.match(t.stdout, /cluster is degraded\n$/);
+    assert.deepEqual(t, e);
   });
 });

@@ -5,6 +5,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import {
   closeSync,
+  cpSync,
+  existsSync,
+  symlinkSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -50,6 +53,7 @@ export class ChaosCluster implements LinkTable {
     const size = opts.size ?? 3;
     const root = mkdtempSync(join(tmpdir(), "tsctl-chaos-"));
     const cluster = new ChaosCluster(root);
+    await cluster.snapshotBuild();
     const ports = await freePorts(size * 3);
     const proxyUrls: string[] = [];
     for (let i = 0; i < size; i++) {
@@ -92,6 +96,27 @@ export class ChaosCluster implements LinkTable {
     return cluster;
   }
 
+  /**
+   * Copies the built executable into the run's directory: other people rebuild dist/
+   * while a long run restarts members, and a restart must not find it half written.
+   */
+  private async snapshotBuild(): Promise<void> {
+    const app = join(this.root, "app");
+    // A rebuild in progress: wait for it (bounded).
+    for (let i = 0; i < 120 && !existsSync(join(REPO_ROOT, "dist", "cli.js")); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    cpSync(join(REPO_ROOT, "bin"), join(app, "bin"), { recursive: true });
+    cpSync(join(REPO_ROOT, "dist"), join(app, "dist"), {
+      recursive: true,
+      filter: (src) => !src.endsWith(".map") && !src.includes("/types"),
+    });
+    cpSync(join(REPO_ROOT, "package.json"), join(app, "package.json"));
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(app, "node_modules"));
+    this.executable = join(app, "bin", "tsctl");
+  }
+  private executable = join(REPO_ROOT, "bin/tsctl");
+
   // LinkTable
   blocked(from: string | undefined, to: string): boolean {
     if (from !== undefined) return this.cuts.has(`${from}>${to}`);
@@ -128,7 +153,7 @@ export class ChaosCluster implements LinkTable {
     const env = { ...process.env };
     for (const k of Object.keys(env))
       if (k.startsWith("ETCD_") || k.startsWith("ETCDCTL_")) delete env[k];
-    const child = spawn(process.execPath, [join(REPO_ROOT, "bin/tsctl"), "server", ...m.args], {
+    const child = spawn(process.execPath, [this.executable, "server", ...m.args], {
       stdio: ["ignore", fd, fd],
       env,
     });

@@ -2,6 +2,7 @@
 // while faults are injected, heal everything, then check the history for linearizability,
 // acknowledged writes against the watch stream and the members' final state, the watch
 // stream for gaps, leases for exactly-once expiry, and the members for convergence.
+import { readFileSync } from "node:fs";
 import { checkOperations, registerModel } from "../../src/linearizability/index.js";
 import type { Operation, RegisterInput, RegisterOutput } from "../../src/linearizability/index.js";
 import { ChaosCluster } from "./cluster.js";
@@ -116,12 +117,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     // Final linearizable reads of every key, part of the history.
     for (const key of keys) await finalRead(history, key, allTargets());
 
+    log("final reads done");
     // Leases: all keys must vanish once their TTLs have run out.
     const leaseDeadline = Date.now() + 30_000;
     while (Date.now() < leaseDeadline && (await countPrefix(allTargets()[0]!, LEASE_PREFIX)) > 0) {
       await sleep(500);
     }
 
+    log("leased keys gone");
     const conv = await converge(allTargets(), keys, problems);
     if (conv.revision !== undefined && !(await watcher.waitFor(conv.revision, 20_000))) {
       problems.push(
@@ -129,12 +132,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       );
     }
     watcher.stop();
-
+    log(`converged at revision ${conv.revision}; checking ${history.length} operations`);
     const lin = checkLinearizable(history, problems);
+    log(`linearizability: ${lin}`);
     const watchGaps = checkWatch(watcher.events, conv.revision ?? 0n, history, problems);
     const lostWrites = checkWrites(history, watcher.events, conv.finalValues, keys, problems);
     const leaseErrors = checkLeases(leases, watcher.events, conv.leaseKeysLeft, problems);
     for (const c of cluster.crashes) problems.push(`unexpected exit: ${c}`);
+    log(`coverage: ${JSON.stringify(coverage(cluster))}`);
     const indeterminate = history.filter((o) => o.returnMs === undefined).length;
     const summary: ChaosSummary = {
       ops: history.length,
@@ -463,6 +468,32 @@ function checkLeases(
       note(`lease ${rec.id.toString(16)}: keys deleted at different revisions`);
   }
   return errors;
+}
+
+/** How often the durability paths the run is meant to exercise were taken, from member logs. */
+function coverage(cluster: ChaosCluster): Record<string, number> {
+  const counts: Record<string, number> = {
+    snapshotsSaved: 0,
+    snapshotsSent: 0,
+    snapshotsApplied: 0,
+    tornTailsRepaired: 0,
+  };
+  const patterns: [string, RegExp][] = [
+    ["snapshotsSaved", /"saved snapshot"/g],
+    ["snapshotsSent", /"sent database snapshot"/g],
+    ["snapshotsApplied", /"applied incoming snapshot"/g],
+    ["tornTailsRepaired", /torn/gi],
+  ];
+  for (const m of cluster.members) {
+    let text = "";
+    try {
+      text = readFileSync(m.logFile, "utf8");
+    } catch {
+      continue;
+    }
+    for (const [name, re] of patterns) counts[name]! += text.match(re)?.length ?? 0;
+  }
+  return counts;
 }
 
 export function summaryLine(s: ChaosSummary): string {

@@ -60,6 +60,8 @@ export class GoError extends Error {
 
   /** etcdctl's isConnectionError: every endpoint failed to dial or read. */
   isConnection(): boolean {
+    // Go's context.DeadlineExceeded counts as a network timeout.
+    if (this.kind === "deadline") return true;
     return this.kind === "cluster" && this.parts.every((p) => /^(dial|read) /.test(p));
   }
 }

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import {
   ETCDCTL_BIN,
@@ -26,7 +27,7 @@ interface Row {
   args: string[];
   input?: string;
   /** Use this server instead of the v2 one (ETCDCTL_ENDPOINTS). */
-  server?: "v2" | "nov2" | "none" | "tls";
+  server?: "v2" | "nov2" | "none" | "tls" | "silent";
   /** Extra environment (undefined removes a variable). */
   env?: Record<string, string | undefined>;
   /** Compare stdout and exit code only (etcdctl's password prompt runs stty, which complains). */
@@ -43,11 +44,15 @@ let etcd: RealEtcd;
 let noV2: RealEtcd;
 let tlsEtcd: RealEtcd;
 let certs: TestCerts;
+/** Accepts connections and never answers: for the header and total timeouts. */
+let silent: net.Server;
+let silentUrl: string;
 
 function endpointFor(row: Row): string {
   if (row.server === "nov2") return noV2.clientUrl;
   if (row.server === "none") return "http://127.0.0.1:1";
   if (row.server === "tls") return tlsEtcd.clientUrl;
+  if (row.server === "silent") return silentUrl;
   return etcd.clientUrl;
 }
 
@@ -100,6 +105,9 @@ const skip = skipWithoutEtcd || (hasOpenssl() ? false : "openssl not installed")
 
 describe("etcdctl v2 vs tsctl v2 against real etcd", { skip }, () => {
   before(async () => {
+    silent = net.createServer((socket) => socket.on("data", () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
     certs = makeTestCerts();
     const tls = {
       cert: certs.serverCert,
@@ -118,6 +126,9 @@ describe("etcdctl v2 vs tsctl v2 against real etcd", { skip }, () => {
   after(async () => {
     await Promise.all([etcd?.stop(), noV2?.stop(), tlsEtcd?.stop()]);
     certs?.cleanup();
+    silent?.close();
+    // Open sockets to the silent server belong to exited CLIs; drop whatever is left.
+    silent?.unref();
   });
 
   test("help, version and usage errors", async () => {
@@ -355,6 +366,18 @@ describe("etcdctl v2 vs tsctl v2 against real etcd", { skip }, () => {
       r("--debug", "ls", "/P/dbg"),
       r("--debug", "--no-sync", "rm", "--with-value", "a b&c", "/P/dbg"),
       r("--total-timeout", "3s", "--timeout", "1500ms", "get", "/P/ep"),
+    ]);
+  });
+
+  test("header timeout (--timeout) and command deadline (--total-timeout)", async () => {
+    const silentRow = (...args: string[]): Row => ({ args, server: "silent" });
+    await compareRows([
+      silentRow("--timeout", "400ms", "--no-sync", "get", "/P/a"),
+      silentRow("--timeout", "400ms", "get", "/P/a"),
+      silentRow("--total-timeout", "800ms", "--timeout", "5s", "get", "/P/a"),
+      silentRow("--total-timeout", "800ms", "--timeout", "5s", "--no-sync", "rm", "/P/a"),
+      silentRow("--timeout", "300ms", "member", "list"),
+      silentRow("--timeout", "300ms", "cluster-health"),
     ]);
   });
 

@@ -111,7 +111,10 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
       clearTimeout(giveUpTimer);
       socket.removeListener("data", onData);
       socket.removeListener("error", onEarlyError);
-      if (rewrite && injector) {
+      // A TLS socket goes through the JS stream too: handing nghttp2 the TLSSocket itself
+      // right after the handshake can collide with TLS's own pending write (a native
+      // assertion, !current_write_, aborts the process).
+      if (protocol === "grpc" && (rewrite || opts.tls) && injector) {
         socket.pause();
         injector.injectConnection(new AuthorityRewritingStream(socket, head));
       } else {

@@ -31,6 +31,8 @@ import {
 import type * as mvcc from "../mvcc/types.js";
 import { LeaseIdGenerator, checkLeaseGrant } from "../lease/index.js";
 import { LEASES_INTERNAL_PATH, LEASES_PATH, forwardToLeader } from "./lease-forward.js";
+import type { QuotaRequest } from "../mvcc/quota.js";
+import { enforceQuota } from "./quota.js";
 
 /** Extra bytes a gRPC request may have beyond --max-request-bytes (etcd's allowance). */
 export const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -77,6 +79,19 @@ export class EtcdServer {
     return result;
   }
 
+  /** --quota-backend-bytes: refuse (and raise NOSPACE) before proposing a write that won't fit. */
+  private checkQuota(req: QuotaRequest): Promise<void> {
+    return enforceQuota(
+      {
+        memberId: this.member.id,
+        quotaBytes: this.member.cfg.quotaBackendBytes,
+        dbSizeBytes: () => this.kv.store.dbSizeBytes(),
+        raiseAlarm: (a) => this.alarm(a),
+      },
+      req,
+    );
+  }
+
   private refuseOnLearner(): void {
     if (this.member.isLearner) throw etcdError("NotSupportedForLearner");
   }
@@ -95,7 +110,9 @@ export class EtcdServer {
   }
 
   async put(req: pb.PutRequest): Promise<pb.PutResponse> {
-    checkPutRequest(putFromPb(req));
+    const put = putFromPb(req);
+    checkPutRequest(put);
+    await this.checkQuota({ put });
     const res = await this.write(RequestKind.Put, pb.PutRequest.encode(req).finish());
     return putToPb(this.header(res.revision), res.response as mvcc.PutResult);
   }
@@ -112,6 +129,7 @@ export class EtcdServer {
   async txn(req: pb.TxnRequest): Promise<pb.TxnResponse> {
     const t = txnFromPb(req);
     checkTxnRequest(t, this.member.cfg.maxTxnOps);
+    await this.checkQuota({ txn: t });
     if (isReadOnlyTxn(t)) {
       // A read-only txn needs no consensus beyond a linearizable read barrier.
       this.refuseOnLearner();
@@ -134,6 +152,7 @@ export class EtcdServer {
   async leaseGrant(req: pb.LeaseGrantRequest): Promise<pb.LeaseGrantResponse> {
     const id = req.ID === 0n ? this.leaseIds.next() : req.ID;
     checkLeaseGrant(id, Number(req.TTL));
+    await this.checkQuota({ leaseGrant: true });
     const res = await this.write(
       RequestKind.LeaseGrant,
       pb.LeaseGrantRequest.encode({ ID: id, TTL: req.TTL }).finish(),

@@ -20,6 +20,8 @@ const HEALTH_QUORUM_TIMEOUT_MS = 1000;
 
 export interface ClientHttp {
   handler: HttpHandler;
+  /** For --listen-metrics-urls listeners: /metrics and /health only. */
+  metricsHandler: HttpHandler;
   /** Stops the metrics refresh (before the member's database closes). */
   close(): void;
 }
@@ -73,5 +75,15 @@ export function createClientHttp(s: EtcdServer, cfg: MemberConfig): ClientHttp {
   router.mountPrefix("/v3/", v3);
   router.mountPrefix("/v3beta/", v3);
   if (cfg.enableV2) router.mountPrefix("/v2/", createMemberV2Handler(s));
-  return { handler: router.handler, close: () => clearInterval(refreshTimer) };
+  const metricsRouter = createClientHttpRouter({
+    clusterVersion: () => CLUSTER_VERSION,
+    healthProbe,
+    metrics,
+    metricsOnly: true,
+  });
+  return {
+    handler: router.handler,
+    metricsHandler: metricsRouter.handler,
+    close: () => clearInterval(refreshTimer),
+  };
 }

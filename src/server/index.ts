@@ -25,6 +25,8 @@ import { Member } from "./member.js";
 import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
 import { KvStateMachine } from "./kv-state-machine.js";
 import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-config.js";
+import { clientListenerTls, listenTarget, peerClientTls, peerServerTls } from "./listen-targets.js";
+import { checkIntervalFromEnv, startAutoCompaction } from "./auto-compaction.js";
 
 export interface RunningMember {
   readonly member: Member;
@@ -32,6 +34,8 @@ export interface RunningMember {
   /** Bound client ports, in --listen-client-urls order. */
   readonly clientPorts: number[];
   readonly peerPorts: number[];
+  /** Bound --listen-metrics-urls ports. */
+  readonly metricsPorts: number[];
   stop(): Promise<void>;
 }
 
@@ -65,12 +69,6 @@ export function toMemberConfig(cfg: ServerConfig): MemberConfig {
   };
 }
 
-function hostPort(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  return { host, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)) };
-}
-
 export interface StartOptions {
   /** End the process once this member is removed from the cluster (the CLI does). */
   exitOnRemoval?: boolean;
@@ -85,6 +83,7 @@ export async function startMember(
   const peerListeners: PeerListener[] = [];
   const clientListeners: ClientListener[] = [];
   let transport: PeerTransport | undefined;
+  const peerDialTls = peerClientTls(cfg.peerTls);
 
   const member = await Member.start(mcfg, logger, {
     openStateMachine: (dbPath) => KvStateMachine.open(dbPath, mcfg, logger),
@@ -96,6 +95,7 @@ export async function startMember(
         onMessages: handlers.onMessages,
         onUnreachable: handlers.onUnreachable,
         onSnapshotStatus: handlers.onSnapshotStatus,
+        tls: peerDialTls,
       });
       return transport;
     },
@@ -103,7 +103,7 @@ export async function startMember(
       const peers = [...mcfg.initialCluster.values()]
         .flat()
         .filter((u) => !mcfg.initialAdvertisePeerUrls.includes(u));
-      const fetched = await fetchClusterMembers(peers, 5000);
+      const fetched = await fetchClusterMembers(peers, 5000, peerDialTls);
       return {
         clusterId: fetched.clusterId,
         members: fetched.members.map((m) => ({ ...m, isLearner: m.isLearner ?? false })),
@@ -115,11 +115,12 @@ export async function startMember(
   kv.attach(member);
 
   for (const url of mcfg.listenPeerUrls) {
-    const { host, port } = hostPort(url);
+    const { host, port, secure } = listenTarget(url);
     peerListeners.push(
       await startPeerListener({
         host,
         port,
+        tls: secure ? peerServerTls(cfg.peerTls, url) : undefined,
         transport: transport!,
         routes: {
           members: () => member.cluster.list(),
@@ -157,9 +158,35 @@ export async function startMember(
   const httpHandler = clientHttp.handler;
 
   for (const url of mcfg.listenClientUrls) {
-    const { host, port } = hostPort(url);
-    clientListeners.push(await startClientListener({ host, port, grpcServer, httpHandler }));
+    const { host, port, socketPath, secure } = listenTarget(url);
+    const tls = secure ? clientListenerTls(cfg.clientTls, url) : undefined;
+    clientListeners.push(
+      await startClientListener({ host, port, socketPath, tls, grpcServer, httpHandler }),
+    );
   }
+  const metricsListeners: ClientListener[] = [];
+  for (const url of cfg.listenMetricsUrls) {
+    const { host, port, socketPath, secure } = listenTarget(url);
+    const tls = secure ? clientListenerTls(cfg.clientTls, url) : undefined;
+    metricsListeners.push(
+      await startClientListener({
+        host,
+        port,
+        socketPath,
+        tls,
+        httpHandler: clientHttp.metricsHandler,
+      }),
+    );
+  }
+  const autoCompaction = startAutoCompaction(cfg.autoCompaction, {
+    isLeader: () => member.isLeader,
+    currentRevision: () => kv.store.currentRevision,
+    compact: async (revision) => {
+      await server.compact({ revision: BigInt(revision), physical: false });
+    },
+    logger: logger.child("compactor"),
+    checkIntervalMs: checkIntervalFromEnv(),
+  });
   // Tell the cluster our name and client URLs (etcd publishes member attributes after start).
   void kv.publishAttributes(member, mcfg.name, mcfg.advertiseClientUrls);
   logger.info("serving client traffic", { urls: mcfg.listenClientUrls });
@@ -170,12 +197,16 @@ export async function startMember(
     server,
     clientPorts: clientListeners.map((l) => l.port),
     peerPorts: peerListeners.map((l) => l.port),
+    metricsPorts: metricsListeners.map((l) => l.port),
     stop() {
       stopping ??= (async () => {
+        autoCompaction.stop();
         clientHttp.close();
         await member.stop();
         grpcServer.forceShutdown();
-        await Promise.all([...clientListeners, ...peerListeners].map((l) => l.close()));
+        await Promise.all(
+          [...clientListeners, ...metricsListeners, ...peerListeners].map((l) => l.close()),
+        );
       })();
       return stopping;
     },

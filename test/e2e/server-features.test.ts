@@ -1,0 +1,376 @@
+// `tsctl server` settings that must take effect, driven by the real etcdctl 3.4: backend quota
+// and the NOSPACE alarm, auto compaction, request limits, the metrics listener, TLS and unix
+// socket client URLs, peer TLS, discovery bootstrap.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  REPO_ROOT,
+  freePorts,
+  hasOpenssl,
+  makeTestCerts,
+  runCli,
+  skipWithoutEtcd,
+} from "../helpers/index.js";
+import { startTsctlCluster, type TsctlCluster } from "./cluster.js";
+
+const NOSPACE = "Error: etcdserver: mvcc: database space exceeded\n";
+
+function etcdctl(endpoints: string, args: string[], input?: string, extra: string[] = []) {
+  return runCli("etcdctl", [`--endpoints=${endpoints}`, ...extra, ...args], {
+    env: { ETCDCTL_API: "3" },
+    input,
+  });
+}
+
+async function ok(endpoints: string, ...args: string[]): Promise<string> {
+  const r = await etcdctl(endpoints, args);
+  assert.equal(r.code, 0, `etcdctl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The last line etcdctl wrote to stderr (clientv3 logs its retries as JSON lines first). */
+function lastErrorLine(stderr: string): string {
+  const lines = stderr.trimEnd().split("\n");
+  return `${lines[lines.length - 1]}\n`;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One `tsctl server` with arbitrary flags, in its own working directory. */
+interface OneServer {
+  dir: string;
+  proc: ChildProcess;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+function startServer(args: string[], env: Record<string, string> = {}): OneServer {
+  const dir = mkdtempSync(join(tmpdir(), "tsctl-feat-"));
+  const logFile = join(dir, "server.log");
+  const fd = openSync(logFile, "a");
+  const cleanEnv = { ...process.env, ...env };
+  for (const k of Object.keys(cleanEnv))
+    if (k.startsWith("ETCD_") || k.startsWith("ETCDCTL_")) delete cleanEnv[k];
+  const proc = spawn(process.execPath, [join(REPO_ROOT, "bin/tsctl"), "server", ...args], {
+    cwd: dir,
+    stdio: ["ignore", fd, fd],
+    env: cleanEnv,
+  });
+  closeSync(fd);
+  return {
+    dir,
+    proc,
+    logs: () => readFileSync(logFile, "utf8"),
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL");
+        await new Promise((r) => proc.once("exit", r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function singleMemberArgs(clientUrl: string, peerUrl: string, dataDir: string): string[] {
+  return [
+    "--data-dir",
+    dataDir,
+    "--listen-client-urls",
+    clientUrl,
+    "--advertise-client-urls",
+    clientUrl,
+    "--listen-peer-urls",
+    peerUrl,
+    "--initial-advertise-peer-urls",
+    peerUrl,
+    "--initial-cluster",
+    `default=${peerUrl}`,
+    "--heartbeat-interval",
+    "50",
+    "--election-timeout",
+    "500",
+  ];
+}
+
+async function withCluster(
+  opts: Parameters<typeof startTsctlCluster>[0],
+  fn: (c: TsctlCluster) => Promise<void>,
+): Promise<void> {
+  const c = await startTsctlCluster(opts);
+  try {
+    await fn(c);
+  } finally {
+    await c.destroy();
+  }
+}
+
+test(
+  "--quota-backend-bytes: NOSPACE alarm on every member, then compact + defrag + disarm recovers",
+  { skip: skipWithoutEtcd, timeout: 120_000 },
+  async () => {
+    await withCluster({ size: 3, extraArgs: ["--quota-backend-bytes", "200000"] }, async (c) => {
+      const [a, b] = c.members;
+      const value = "a".repeat(10_000);
+      let failed: { stderr: string } | undefined;
+      for (let i = 0; i < 100 && !failed; i++) {
+        const r = await etcdctl(a!.endpoint, ["put", "foo", value]);
+        if (r.code !== 0) failed = r;
+        else assert.equal(r.stdout, "OK\n");
+      }
+      assert.ok(failed, "the quota never filled");
+      assert.equal(
+        lastErrorLine(failed.stderr),
+        NOSPACE,
+        c.members.map((m) => c.logs(m).slice(-3000)).join("\n"),
+      );
+
+      const id = JSON.parse(
+        (await ok(a!.endpoint, "endpoint", "status", "-w", "json")).replace(
+          /"member_id":(\d+)/,
+          '"member_id":"$1"',
+        ),
+      )[0].Status.header.member_id as string;
+      const alarmLine = `memberID:${id} alarm:NOSPACE \n`;
+      // The alarm is replicated: every member lists it, refuses writes, reports unhealthy.
+      for (const m of c.members) {
+        await waitFor("alarm on " + m.name, async () =>
+          (await ok(m.endpoint, "alarm", "list")) === alarmLine ? true : undefined,
+        );
+        const put = await etcdctl(m.endpoint, ["put", "x", "y"]);
+        assert.equal(lastErrorLine(put.stderr), NOSPACE, `${m.name}: ${put.stderr}\n${c.logs(m)}`);
+        const health = await fetch(`${m.clientUrl}/health`);
+        assert.equal(health.status, 503);
+        assert.equal(await health.text(), '{"health":"false"}\n');
+      }
+      const lease = await etcdctl(b!.endpoint, ["lease", "grant", "100"]);
+      assert.equal(
+        lastErrorLine(lease.stderr),
+        "Error: failed to grant lease (etcdserver: mvcc: database space exceeded)\n",
+      );
+      const txn = await etcdctl(b!.endpoint, ["txn"], "\nput t v\n\n\n");
+      assert.equal(lastErrorLine(txn.stderr), NOSPACE);
+      const status = JSON.parse(await ok(b!.endpoint, "endpoint", "status", "-w", "json"));
+      assert.deepEqual(status[0].Status.errors, [`memberID:${id} alarm:NOSPACE `]);
+
+      // Reads and deletes still work.
+      assert.equal((await ok(b!.endpoint, "get", "foo", "--print-value-only")).length, 10_001);
+      assert.equal(await ok(b!.endpoint, "del", "nothing"), "0\n");
+
+      const rev = JSON.parse(await ok(a!.endpoint, "get", "foo", "-w", "json")).header
+        .revision as number;
+      assert.equal(await ok(a!.endpoint, "compact", String(rev)), `compacted revision ${rev}\n`);
+      for (const m of c.members) {
+        assert.equal(
+          await ok(m.endpoint, "defrag"),
+          `Finished defragmenting etcd member[${m.endpoint}]\n`,
+        );
+      }
+      assert.equal(await ok(a!.endpoint, "alarm", "disarm"), alarmLine);
+      assert.equal(await ok(a!.endpoint, "alarm", "list"), "");
+      for (const m of c.members) {
+        await waitFor("writes on " + m.name, async () => {
+          const r = await etcdctl(m.endpoint, ["put", "x", m.name]);
+          return r.code === 0 ? true : undefined;
+        });
+        assert.equal((await fetch(`${m.clientUrl}/health`)).status, 200);
+      }
+    });
+  },
+);
+
+test(
+  "--auto-compaction-mode revision compacts on the leader, keeping the last N revisions",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    // Revision mode checks every 5 minutes in etcd; the test knob makes that 200 ms.
+    process.env.TSCTL_AUTO_COMPACTION_CHECK_INTERVAL_MS = "200";
+    try {
+      await withCluster(
+        {
+          size: 3,
+          extraArgs: ["--auto-compaction-mode", "revision", "--auto-compaction-retention", "5"],
+        },
+        async (c) => {
+          const ep = c.members[0]!.endpoint;
+          for (let i = 0; i < 20; i++) await ok(ep, "put", "k", `v${i}`);
+          const rev = JSON.parse(await ok(ep, "get", "k", "-w", "json")).header.revision as number;
+          // Every member sees the compaction (it went through raft).
+          for (const m of c.members) {
+            await waitFor("compaction on " + m.name, async () => {
+              const r = await etcdctl(m.endpoint, ["get", "k", `--rev=${rev - 6}`]);
+              return r.code !== 0 ? r : undefined;
+            }).then((r) =>
+              assert.equal(
+                lastErrorLine(r.stderr),
+                "Error: etcdserver: mvcc: required revision has been compacted\n",
+              ),
+            );
+          }
+          assert.equal(await ok(ep, "get", "k", `--rev=${rev - 5}`, "--print-value-only"), "v14\n");
+        },
+      );
+    } finally {
+      delete process.env.TSCTL_AUTO_COMPACTION_CHECK_INTERVAL_MS;
+    }
+  },
+);
+
+test(
+  "--auto-compaction-mode periodic with a 2s retention compacts old history",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    await withCluster(
+      {
+        size: 1,
+        extraArgs: ["--auto-compaction-mode", "periodic", "--auto-compaction-retention", "2s"],
+      },
+      async (c) => {
+        const ep = c.members[0]!.endpoint;
+        for (let i = 0; i < 5; i++) await ok(ep, "put", "p", `v${i}`);
+        await waitFor("periodic compaction", async () => {
+          const r = await etcdctl(ep, ["get", "p", "--rev=2"]);
+          return r.code !== 0 ? true : undefined;
+        });
+        assert.match(c.logs(c.members[0]!), /completed auto compaction/);
+      },
+    );
+  },
+);
+
+test(
+  "--max-request-bytes and --max-txn-ops limit requests as etcd does",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    await withCluster(
+      { size: 1, extraArgs: ["--max-request-bytes", "100000", "--max-txn-ops", "2"] },
+      async (c) => {
+        const ep = c.members[0]!.endpoint;
+        // Between the limit and the gRPC receive limit (limit + 512 KiB): etcdserver refuses.
+        const mid = await etcdctl(ep, ["put", "big"], "x".repeat(150_000));
+        assert.equal(lastErrorLine(mid.stderr), "Error: etcdserver: request is too large\n");
+        // Above the gRPC receive limit, grpc itself refuses the message.
+        const huge = await etcdctl(ep, ["put", "big"], "x".repeat(700_000));
+        assert.match(
+          lastErrorLine(huge.stderr),
+          // etcd (grpc-go): "grpc: received message larger than max (700009 vs. 624288)";
+          // grpc-js words it "Received message larger than max (700009 vs 624288)".
+          /^Error: rpc error: code = ResourceExhausted desc = (grpc: received|Received) message larger than max \(\d+ vs\.? 624288\)\n$/,
+        );
+        assert.equal(await ok(ep, "put", "small", "x".repeat(1000)), "OK\n");
+        const txn = await etcdctl(ep, ["txn"], "\nput a 1\nput b 2\nput c 3\n\n\n");
+        assert.equal(
+          lastErrorLine(txn.stderr),
+          "Error: etcdserver: too many operations in txn request\n",
+        );
+        const txn2 = await etcdctl(ep, ["txn"], "\nput a 1\nput b 2\n\n\n");
+        assert.equal(txn2.stdout, "SUCCESS\n\nOK\n\nOK\n");
+      },
+    );
+  },
+);
+
+test(
+  "--listen-metrics-urls serves /metrics and /health only",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    const [metricsPort] = await freePorts(1);
+    await withCluster(
+      { size: 1, extraArgs: ["--listen-metrics-urls", `http://127.0.0.1:${metricsPort}`] },
+      async () => {
+        const base = `http://127.0.0.1:${metricsPort}`;
+        // The gauges refresh every second: wait for the elected leader to show.
+        await waitFor("has_leader 1", async () => {
+          const metrics = await fetch(`${base}/metrics`);
+          assert.equal(metrics.status, 200);
+          return /^etcd_server_has_leader 1$/m.test(await metrics.text()) ? true : undefined;
+        });
+        const health = await fetch(`${base}/health`);
+        assert.equal(health.status, 200);
+        assert.equal(await health.text(), '{"health":"true"}\n');
+        assert.equal((await fetch(`${base}/version`)).status, 404);
+        assert.equal(
+          (await fetch(`${base}/v3/kv/range`, { method: "POST", body: "{}" })).status,
+          404,
+        );
+      },
+    );
+  },
+);
+
+test(
+  "https client URLs with --client-cert-auth, and a unix socket client URL",
+  { skip: skipWithoutEtcd || (!hasOpenssl() && "openssl not installed"), timeout: 60_000 },
+  async () => {
+    const certs = makeTestCerts();
+    const [cport, pport, uport] = await freePorts(3);
+    const clientUrl = `https://127.0.0.1:${cport}`;
+    const unixUrl = `unix://localhost:${uport}`;
+    const dataDir = join(certs.dir, "data");
+    const args = singleMemberArgs(clientUrl, `http://127.0.0.1:${pport}`, dataDir);
+    args[3] = `${clientUrl},${unixUrl}`;
+    const s = startServer([
+      ...args,
+      "--cert-file",
+      certs.serverCert,
+      "--key-file",
+      certs.serverKey,
+      "--trusted-ca-file",
+      certs.caCert,
+      "--client-cert-auth",
+    ]);
+    try {
+      const tlsFlags = [
+        `--cacert=${certs.caCert}`,
+        `--cert=${certs.clientCert}`,
+        `--key=${certs.clientKey}`,
+      ];
+      await waitFor(
+        "TLS endpoint",
+        async () =>
+          (await etcdctl(clientUrl, ["put", "tls", "yes"], undefined, tlsFlags)).code === 0
+            ? true
+            : undefined,
+        20_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${s.logs()}`);
+      });
+      const got = await etcdctl(
+        clientUrl,
+        ["get", "tls", "--print-value-only"],
+        undefined,
+        tlsFlags,
+      );
+      assert.equal(got.stdout, "yes\n");
+      // Without a client certificate the handshake is refused.
+      const anon = await etcdctl(
+        clientUrl,
+        ["get", "tls", "--command-timeout=2s", "--dial-timeout=1s"],
+        undefined,
+        [`--cacert=${certs.caCert}`],
+      );
+      assert.notEqual(anon.code, 0);
+      // The unix socket (named after the URL's host:port, in the working directory).
+      const viaUnix = await runCli(
+        "etcdctl",
+        [`--endpoints=${unixUrl}`, "get", "tls", "--print-value-only"],
+        { env: { ETCDCTL_API: "3" }, cwd: s.dir },
+      );
+      assert.equal(viaUnix.stdout, "yes\n", viaUnix.stderr);
+    } finally {
+      await s.stop();
+      certs.cleanup();
+    }
+  },
+);

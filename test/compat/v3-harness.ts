@@ -233,9 +233,9 @@ export function compatSuite(title: string, rows: Row[]): void {
   for (const row of rows) {
     test(`${title}: ${row.name}`, async () => {
       const want = await runRow(row, ctx.etcdctl);
+      row.capture?.(want, ctx.etcdctl);
       await row.between?.(ctx.etcdctl);
       const got = await runRow(row, ctx.tsctl);
-      row.capture?.(want, ctx.etcdctl);
       row.capture?.(got, ctx.tsctl);
       const detail = `\netcdctl: ${JSON.stringify(want)}\ntsctl:   ${JSON.stringify(got)}`;
       assert.equal(got.code, want.code, `exit code${detail}`);

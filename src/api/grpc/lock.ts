@@ -4,7 +4,12 @@
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
-import { acquireLock, releaseLock, serverBackend } from "../../server/concurrency/index.js";
+import {
+  acquireLock,
+  asRecipeError,
+  releaseLock,
+  serverBackend,
+} from "../../server/concurrency/index.js";
 import { toServiceError } from "./unary.js";
 
 /** A unary handler whose work is aborted when the call is cancelled or its deadline passes. */
@@ -16,7 +21,7 @@ export function cancellableUnary<Req, Res>(
     call.on("cancelled", () => ac.abort());
     fn(call.request, ac.signal).then(
       (res) => callback(null, res),
-      (err: unknown) => callback(toServiceError(err)),
+      (err: unknown) => callback(toServiceError(asRecipeError(err))),
     );
   };
 }

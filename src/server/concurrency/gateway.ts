@@ -7,21 +7,34 @@ import type { EtcdServer } from "../etcd-server.js";
 import { serverBackend } from "./backend.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { campaign, leader, observe, proclaim, resign } from "./election.js";
+import { asRecipeError } from "./wait.js";
+
+/** Errors as the gRPC service gives them (the gateway calls it in etcd). */
+function recipe<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return (...args) =>
+    fn(...args).catch((err: unknown) => {
+      throw asRecipeError(err);
+    });
+}
 
 export const lockGateway = {
-  lock: async (s: EtcdServer, r: pb.LockRequest, signal: AbortSignal): Promise<pb.LockResponse> =>
+  lock: recipe((s: EtcdServer, r: pb.LockRequest, signal: AbortSignal): Promise<pb.LockResponse> =>
     acquireLock(serverBackend(s), r.name, r.lease, signal),
-  unlock: async (s: EtcdServer, r: pb.UnlockRequest): Promise<pb.UnlockResponse> => ({
+  ),
+  unlock: recipe(async (s: EtcdServer, r: pb.UnlockRequest): Promise<pb.UnlockResponse> => ({
     header: await releaseLock(serverBackend(s), r.key),
-  }),
+  })),
 };
 
 export const electionGateway = {
-  campaign: (s: EtcdServer, r: pb.CampaignRequest, signal: AbortSignal) =>
+  campaign: recipe((s: EtcdServer, r: pb.CampaignRequest, signal: AbortSignal) =>
     campaign(serverBackend(s), r, signal),
-  proclaim: (s: EtcdServer, r: pb.ProclaimRequest) => proclaim(serverBackend(s), r),
-  leader: (s: EtcdServer, r: pb.LeaderRequest) => leader(serverBackend(s), r),
-  resign: (s: EtcdServer, r: pb.ResignRequest) => resign(serverBackend(s), r),
+  ),
+  proclaim: recipe((s: EtcdServer, r: pb.ProclaimRequest) => proclaim(serverBackend(s), r)),
+  leader: recipe((s: EtcdServer, r: pb.LeaderRequest) => leader(serverBackend(s), r)),
+  resign: recipe((s: EtcdServer, r: pb.ResignRequest) => resign(serverBackend(s), r)),
 };
 
 /** POST /v3/election/observe: a chunked stream of JSON lines until the client goes away. */

@@ -5,3 +5,4 @@ export { serverBackend, type ConcurrencyBackend } from "./backend.js";
 export { acquireLock, releaseLock, type LockResult } from "./lock.js";
 export { campaign, proclaim, resign, leader, observe } from "./election.js";
 export { DEFAULT_SESSION_TTL_SEC } from "./session.js";
+export { asRecipeError } from "./wait.js";

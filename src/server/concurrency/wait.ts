@@ -16,6 +16,16 @@ export function canceledError(): EtcdError {
   return new EtcdError(GrpcCode.CANCELLED, "context canceled");
 }
 
+/**
+ * etcd runs these recipes over an embedded client, whose errors reach the caller as plain
+ * errors: status UNKNOWN with the original text (a cancelled wait stays CANCELLED).
+ */
+export function asRecipeError(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code === GrpcCode.CANCELLED || typeof e.message !== "string") return err;
+  return new EtcdError(GrpcCode.UNKNOWN, e.message);
+}
+
 export function compactedWatchError(): EtcdError {
   return new EtcdError(
     GrpcCode.OUT_OF_RANGE,

@@ -80,6 +80,13 @@ export async function run(
   printerOpts: PrinterOptions = {},
 ): Promise<void> {
   const globals = resolveGlobals(cmd);
+  if (globals.discoverySrv !== undefined) {
+    const { discoverEndpoints } = await import("./discovery.js");
+    const found = await discoverEndpoints(globals).catch((err: unknown) => {
+      throw new CommandError(ExitCode.Error, errorText(err));
+    });
+    if (found.length > 0) globals.endpoints = found;
+  }
   const { createPrinter } = await import("../../src/printer/index.js");
   const printer = await createPrinter(globals.writeOut, undefined, {
     hex: globals.hex,

@@ -352,7 +352,7 @@ test(
       let list = "";
       for (let i = 0; i < 100 && list === ""; i++) {
         const r = await etcdctl(ep, "member", "list", "--command-timeout=1s");
-        if (r.code === 0 && r.stdout.includes("confmember")) list = r.stdout;
+        if (r.code === 0 && r.stdout.includes(`http://127.0.0.1:${cp}`)) list = r.stdout;
         else await new Promise((res) => setTimeout(res, 100));
       }
       assert.match(

@@ -6,7 +6,10 @@ import nodePath from "node:path";
 import zlib from "node:zlib";
 import { EtcdError, etcdError } from "../errors.js";
 import { Backend } from "./backend.js";
+import type Database from "better-sqlite3";
 import type { Db, Row } from "./backend.js";
+
+type Pragma = Database.Statement<[], number>;
 import { KeyIndex, toInterval } from "./key-index.js";
 import type { KeyAt, Rev } from "./key-index.js";
 import {
@@ -709,18 +712,30 @@ export class MvccStore {
     return { hash: crc >>> 0, compactRevision: this.compactRev, revision: this.rev };
   }
 
-  /** Bytes the database occupies (pages × page size). */
+  /**
+   * Bytes the database occupies (pages × page size). The quota gate asks before every
+   * write, so the PRAGMA statements are prepared once (db.pragma() compiles one per call).
+   */
   dbSizeBytes(): number {
-    const pages = this.db.pragma("page_count", { simple: true }) as number;
-    const size = this.db.pragma("page_size", { simple: true }) as number;
-    return pages * size;
+    const s = this.sizeStatements();
+    return s.pageCount.get()! * s.pageSize.get()!;
   }
 
   /** Bytes in use (free pages excluded). */
   dbSizeInUseBytes(): number {
-    const free = this.db.pragma("freelist_count", { simple: true }) as number;
-    const size = this.db.pragma("page_size", { simple: true }) as number;
-    return this.dbSizeBytes() - free * size;
+    const s = this.sizeStatements();
+    return this.dbSizeBytes() - s.freelistCount.get()! * s.pageSize.get()!;
+  }
+
+  private sizeStmts: { pageCount: Pragma; pageSize: Pragma; freelistCount: Pragma } | undefined;
+
+  private sizeStatements(): { pageCount: Pragma; pageSize: Pragma; freelistCount: Pragma } {
+    this.sizeStmts ??= {
+      pageCount: this.db.prepare<[], number>("PRAGMA page_count").pluck(),
+      pageSize: this.db.prepare<[], number>("PRAGMA page_size").pluck(),
+      freelistCount: this.db.prepare<[], number>("PRAGMA freelist_count").pluck(),
+    };
+    return this.sizeStmts;
   }
 
   /** Rewrites the database file without free pages (SQLite VACUUM). */

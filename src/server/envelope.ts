@@ -18,6 +18,8 @@ export enum RequestKind {
   ClusterVersion = 12,
   /** A no-op used to confirm a quorum (endpoint health), like etcd's QGET of a missing key. */
   Noop = 13,
+  /** A Put/DeleteRange/Txn/LeaseRevoke with its sender, checked again on apply (auth on). */
+  Authorized = 14,
 }
 
 export interface Envelope {

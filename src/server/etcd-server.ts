@@ -31,6 +31,7 @@ import {
 import type * as mvcc from "../mvcc/types.js";
 import { LeaseIdGenerator, checkLeaseGrant } from "../lease/index.js";
 import { LEASES_INTERNAL_PATH, LEASES_PATH, forwardToLeader } from "./lease-forward.js";
+import { authorizedProposal } from "../auth/context.js";
 import type { QuotaRequest } from "../mvcc/quota.js";
 import { enforceQuota } from "./quota.js";
 
@@ -74,7 +75,9 @@ export class EtcdServer {
   private async write(kind: RequestKind, payload: Uint8Array): Promise<ApplyResult> {
     if (payload.length > this.member.cfg.maxRequestBytes) throw etcdError("RequestTooLarge");
     this.refuseOnLearner();
-    const result = await this.member.propose(kind, payload);
+    // With auth on, the sender travels with the write so the apply re-checks permissions.
+    const p = authorizedProposal(kind, payload);
+    const result = await this.member.propose(p.kind, p.payload);
     if (result.error) throw result.error;
     return result;
   }

@@ -19,6 +19,9 @@ import { WatchServiceWithRawResponses } from "../api/grpc/watch-encode.js";
 import { leaseService } from "../api/grpc/lease.js";
 import { lockService } from "../api/grpc/lock.js";
 import { electionService } from "../api/grpc/election.js";
+import { authService } from "../api/grpc/auth.js";
+import { AuthApi } from "../auth/api.js";
+import { guardMaintenance, guardServer, guardWatch, withAuthContext } from "../auth/guard.js";
 import { createClientHttp } from "./http.js";
 import { leasePeerRoute } from "./lease-forward.js";
 import { Member } from "./member.js";
@@ -66,6 +69,9 @@ export function toMemberConfig(cfg: ServerConfig): MemberConfig {
     enableV2: cfg.enableV2,
     autoCompactionMode: cfg.autoCompactionMode,
     autoCompactionRetention: cfg.autoCompactionRetention,
+    bcryptCost: cfg.bcryptCost,
+    authTokenTtlSeconds: cfg.authTokenTtlSeconds,
+    authToken: cfg.authToken,
   };
 }
 
@@ -144,17 +150,24 @@ export async function startMember(
     "grpc.max_concurrent_streams": Math.min(cfg.maxConcurrentStreams, 2 ** 31 - 1),
     "grpc.keepalive_permit_without_calls": 1,
   });
-  grpcServer.addService(pb.KVService, kvService(server));
+  // Clients reach the member through `guarded`, which enforces auth (src/auth/guard.ts).
+  const authApi = new AuthApi(server, mcfg.bcryptCost);
+  const guarded = guardServer(server, authApi);
+  grpcServer.addService(pb.KVService, withAuthContext(kvService(guarded)));
   grpcServer.addService(
     WatchServiceWithRawResponses,
-    watchService(server, cfg.experimentalWatchProgressNotifyIntervalMs),
+    guardWatch(watchService(guarded, cfg.experimentalWatchProgressNotifyIntervalMs), authApi),
   );
-  grpcServer.addService(pb.LeaseService, leaseService(server));
-  grpcServer.addService(pb.ClusterService, clusterService(server));
-  grpcServer.addService(pb.MaintenanceService, maintenanceService(server));
-  grpcServer.addService(pb.LockService, lockService(server));
-  grpcServer.addService(pb.ElectionService, electionService(server));
-  const clientHttp = createClientHttp(server, mcfg);
+  grpcServer.addService(pb.LeaseService, withAuthContext(leaseService(guarded)));
+  grpcServer.addService(pb.ClusterService, withAuthContext(clusterService(guarded)));
+  grpcServer.addService(
+    pb.MaintenanceService,
+    guardMaintenance(maintenanceService(guarded), authApi),
+  );
+  grpcServer.addService(pb.LockService, withAuthContext(lockService(guarded)));
+  grpcServer.addService(pb.ElectionService, withAuthContext(electionService(guarded)));
+  grpcServer.addService(pb.AuthService, authService(authApi));
+  const clientHttp = createClientHttp(guarded, mcfg);
   const httpHandler = clientHttp.handler;
 
   for (const url of mcfg.listenClientUrls) {

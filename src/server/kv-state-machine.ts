@@ -15,6 +15,7 @@ import { deleteRangeFromPb, putFromPb, txnFromPb } from "./convert.js";
 import type { ApplyResult, MemberHooks, StateMachine } from "./state-machine.js";
 import type { SnapshotState } from "./snapshot-data.js";
 import { LeaseManager } from "./lease-manager.js";
+import { AuthState, decodeAuthRequest, decodeAuthorized } from "../auth/state.js";
 import {
   V2Store,
   applyV2Request,
@@ -50,6 +51,10 @@ export class KvStateMachine implements StateMachine {
   private alarmList: AlarmRecord[] = [];
   private member: Member | undefined;
   readonly leases: LeaseManager;
+  /** Users, roles, permissions and tokens (src/auth). */
+  readonly auth: AuthState;
+  /** Raft index of the entry being applied (auth tokens end with it). */
+  private applyingIndex = 0;
   /** The v2 keyspace: in memory, saved in raft snapshots, separate from the v3 keys. */
   readonly v2 = new V2Store();
   private lastV2SyncMs = 0;
@@ -62,6 +67,7 @@ export class KvStateMachine implements StateMachine {
   ) {
     this.initTables();
     this.leases = new LeaseManager(this, cfg, logger);
+    this.auth = new AuthState(store.db, (cfg.authTokenTtlSeconds ?? 300) * 1000);
   }
 
   static open(dbPath: string, cfg: MemberConfig, logger: Logger): KvStateMachine {
@@ -133,6 +139,7 @@ export class KvStateMachine implements StateMachine {
           continue;
         }
         try {
+          this.applyingIndex = index;
           results.push(this.applyOne(w, env));
         } catch (err) {
           results.push({ revision: w.currentRevision, error: err as Error });
@@ -214,6 +221,16 @@ export class KvStateMachine implements StateMachine {
         return this.applyV2(env);
       case RequestKind.Noop:
         return { revision: w.currentRevision };
+      case RequestKind.Auth:
+        return {
+          revision: w.currentRevision,
+          response: this.auth.apply(decodeAuthRequest(env.payload), this.applyingIndex),
+        };
+      case RequestKind.Authorized: {
+        const a = decodeAuthorized(env.payload);
+        this.auth.checkAuthorized(a, (id) => this.leases.lessor.timeToLive(id, true)?.keys ?? []);
+        return this.applyOne(w, { ...env, kind: a.kind, payload: a.payload });
+      }
       default:
         throw new Error(`unsupported request kind ${env.kind} in committed entry`);
     }
@@ -290,6 +307,7 @@ export class KvStateMachine implements StateMachine {
     });
     this.initTables();
     this.leases.reload();
+    this.auth.reload();
     return this;
   }
 
@@ -343,6 +361,7 @@ export class KvStateMachine implements StateMachine {
 
   close(): void {
     this.leases.close();
+    this.auth.close();
     this.store.close();
   }
 }

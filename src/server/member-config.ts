@@ -30,6 +30,12 @@ export interface MemberConfig {
   autoCompactionMode: "periodic" | "revision";
   /** Raw retention text ("1", "5m", "1000"); "" or "0" disables auto compaction. */
   autoCompactionRetention: string;
+  /** bcrypt cost of password hashes (--bcrypt-cost); default 10. */
+  bcryptCost?: number;
+  /** Life of an unused simple auth token (--auth-token-ttl); default 300. */
+  authTokenTtlSeconds?: number;
+  /** --auth-token: "simple" (the only kind served; others fall back to it). */
+  authToken?: string;
   /** Member ids of the initial cluster computed by the caller (identical on every member). */
   forceNewCluster?: boolean;
 }

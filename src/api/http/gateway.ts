@@ -6,6 +6,10 @@ import * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
 import { eventToPb } from "../../server/convert.js";
 import { GrpcCode } from "../../errors.js";
+import { AUTH_ROUTES } from "../../auth/gateway-routes.js";
+import { findAuthApi } from "../../auth/api.js";
+import { runWithToken } from "../../auth/context.js";
+import { checkGatewayStream } from "../../auth/guard.js";
 import { electionGateway, lockGateway, serveObserve } from "../../server/concurrency/gateway.js";
 
 interface JsonCodec<T> {
@@ -89,6 +93,7 @@ const ROUTES: Record<string, Route> = {
   "/v3/election/proclaim": route(pb.ProclaimRequest, pb.ProclaimResponse, electionGateway.proclaim),
   "/v3/election/leader": route(pb.LeaderRequest, pb.LeaderResponse, electionGateway.leader),
   "/v3/election/resign": route(pb.ResignRequest, pb.ResignResponse, electionGateway.resign),
+  ...(AUTH_ROUTES as Record<string, Route>),
 };
 
 /** gRPC code → HTTP status, as grpc-gateway maps them. */
@@ -187,7 +192,8 @@ export function createGatewayHandler(s: EtcdServer, maxRequestBytes: number) {
       res.end("Method Not Allowed\n");
       return true;
     }
-    void (async () => {
+    // The gateway's auth token: the Authorization header, as is (no "Bearer").
+    void runWithToken(req.headers.authorization, async () => {
       let input: unknown;
       try {
         input = parseJson(await readBody(req, maxRequestBytes));
@@ -196,6 +202,7 @@ export function createGatewayHandler(s: EtcdServer, maxRequestBytes: number) {
         return;
       }
       try {
+        if (!r) checkGatewayStream(findAuthApi(s), path, input);
         if (r) {
           // A blocking call (lock, campaign) stops waiting once its client goes away.
           const ac = new AbortController();
@@ -229,7 +236,7 @@ export function createGatewayHandler(s: EtcdServer, maxRequestBytes: number) {
         if (!res.headersSent) sendError(res, errorCode(err), (err as Error).message);
         else res.end();
       }
-    })();
+    });
     return true;
   };
 }

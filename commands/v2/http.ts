@@ -93,7 +93,7 @@ export function goPathEscape(p: string): string {
   let out = "";
   for (const byte of Buffer.from(p, "utf8")) {
     const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~/$&+,:;=@!*'()]/.test(c)) out += c;
+    if (/[A-Za-z0-9\-_.~/$&+,:;=@]/.test(c)) out += c;
     else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
   }
   return out;

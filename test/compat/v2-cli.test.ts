@@ -485,7 +485,11 @@ describe("etcdctl v2 vs tsctl v2 against real etcd", { skip }, () => {
         if (c?.res.child.pid !== undefined && c.res.code === null) c.res.child.kill("SIGINT");
       }
       await Promise.all(children.map((c) => c.exited));
-      seen[tool] = children.map((c) => mask(`${c.res.out}|${c.res.err}|${c.res.code}`, tool));
+      // exec-watch (the last) runs its commands concurrently: lines may come in any order.
+      seen[tool] = children.map((c, i) => {
+        const out = i === 4 ? c.res.out.split("\n").sort().join("\n") : c.res.out;
+        return mask(`${out}|${c.res.err}|${c.res.code}`, tool);
+      });
     }
     assert.deepEqual(seen.tsctl, seen.etcdctl);
     assert.match(seen.tsctl[4] ?? "", /set \/vNX\/w\/k N \[v N\]/);

@@ -205,6 +205,70 @@ describe("v2 CLI and node-etcd against a 3-member tsctl cluster", { skip: skipWi
     }
   });
 
+  test("watch -f -r and exec-watch on one member see writes through the others", async () => {
+    const [first, second, third] = cluster.members;
+    assert.ok(first !== undefined && second !== undefined && third !== undefined);
+    const seen: Record<Tool, string[]> = { etcdctl: [], tsctl: [] };
+    for (const tool of TOOLS) {
+      const sub = (a: string): string => a.replaceAll("P", TOKEN[tool]);
+      const watchers = [
+        ["watch", "-f", "-r", "/P/ew"],
+        [
+          "exec-watch",
+          "-r",
+          "/P/ew",
+          "--",
+          "sh",
+          "-c",
+          'echo "$ETCD_WATCH_ACTION $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE"',
+        ],
+      ].map((args) => {
+        const full = ["--no-sync", "--endpoints", first.clientUrl, ...args.map(sub)];
+        const [file, argv] =
+          tool === "tsctl"
+            ? [process.execPath, [path.join(REPO_ROOT, "bin/tsctl"), ...full]]
+            : [ETCDCTL_BIN, full];
+        const child = spawn(file, argv, {
+          env: { ...process.env, ETCDCTL_API: "2" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        const res = { out: "", err: "" };
+        child.stdout.on("data", (c: Buffer) => (res.out += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (res.err += c.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+        return { child, res, exited };
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      const writes: [string[], string][] = [
+        [["set", "/P/ew/a", "1"], second.clientUrl],
+        [["mkdir", "/P/ew/sub"], third.clientUrl],
+        [["set", "/P/ew/sub/b", "2"], third.clientUrl],
+        [["rm", "/P/ew/a"], second.clientUrl],
+      ];
+      for (const [args, ep] of writes) {
+        const w = await run(tool, ["--no-sync", "--endpoints", ep, ...args]);
+        assert.equal(w.code, 0, w.stderr);
+      }
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !watchers.every((w) => w.res.out.includes("delete"))) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const w of watchers) w.child.kill("SIGINT");
+      const codes = await Promise.all(watchers.map((w) => w.exited));
+      assert.deepEqual(codes, [0, 0], tool);
+      // exec-watch runs its commands concurrently: their lines may come in any order.
+      const sortLines = (t: string): string => t.split("\n").sort().join("\n");
+      seen[tool] = watchers.map((w, i) =>
+        mask(`${i === 1 ? sortLines(w.res.out) : w.res.out}|${w.res.err}`, tool),
+      );
+    }
+    assert.deepEqual(seen.tsctl, seen.etcdctl);
+    assert.deepEqual(seen.tsctl, [
+      "[set] /vNX/ew/a\nN\n[set] /vNX/ew/sub/b\nN\n[delete] /vNX/ew/a\nPrevNode.Value: N\n|",
+      "\ndelete /vNX/ew/a=\nset /vNX/ew/a=N\nset /vNX/ew/sub/b=N|Ignored dir /vNX/ew/sub change\n",
+    ]);
+  });
+
   test("watch --after-index replays the history", async () => {
     const set = await run("tsctl", ["-o", "json", "set", "/P/hist", "one"]);
     const idx = Number(/"modifiedIndex":(\d+)/.exec(set.stdout)?.[1]);

@@ -10,5 +10,5 @@ export type {
   CheckOptions,
   PartitionResult,
 } from "./checker.js";
-export { registerModel } from "./register.js";
+export { registerModel, checkRegisterHistory } from "./register.js";
 export type { RegisterInput, RegisterOutput, RegisterState } from "./register.js";

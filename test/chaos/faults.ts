@@ -9,6 +9,7 @@ export const FAULT_KINDS = [
   "kill-member",
   "kill-leader",
   "pause-member",
+  "pause-leader",
   "partition-leader",
   "partition-follower",
   "asymmetric-leader-mute",
@@ -91,6 +92,14 @@ export async function runFault(ctx: FaultContext, kind: FaultKind, holdMs: numbe
       cluster.resume(m);
       break;
     }
+    case "pause-leader":
+      // Long enough for the others to elect a new leader; on SIGCONT the old one still
+      // believes it leads until it hears otherwise, and must not answer reads from that belief.
+      ctx.log(`SIGSTOP leader ${victim.name}`);
+      cluster.pause(victim);
+      await sleep(holdMs + 1500);
+      cluster.resume(victim);
+      break;
     case "partition-leader":
       ctx.log(`isolate leader ${victim.name}`);
       cluster.isolate(victim.name);

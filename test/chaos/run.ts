@@ -2,8 +2,9 @@
 // while faults are injected, heal everything, then check the history for linearizability,
 // acknowledged writes against the watch stream and the members' final state, the watch
 // stream for gaps, leases for exactly-once expiry, and the members for convergence.
-import { readFileSync } from "node:fs";
-import { checkOperations, registerModel } from "../../src/linearizability/index.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkRegisterHistory } from "../../src/linearizability/index.js";
 import type { Operation, RegisterInput, RegisterOutput } from "../../src/linearizability/index.js";
 import { ChaosCluster } from "./cluster.js";
 import { FAULT_KINDS, runFault } from "./faults.js";
@@ -133,6 +134,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     }
     watcher.stop();
     log(`converged at revision ${conv.revision}; checking ${history.length} operations`);
+    if (opts.keepDataOnFailure) {
+      writeFileSync(
+        join(cluster.root, "history.json"),
+        JSON.stringify(history, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      );
+    }
     const lin = checkLinearizable(history, problems);
     log(`linearizability: ${lin}`);
     const watchGaps = checkWatch(watcher.events, conv.revision ?? 0n, history, problems);
@@ -333,7 +340,7 @@ function checkLinearizable(history: HistoryOp[], problems: string[]): "yes" | "n
       callMs: o.callMs,
       returnMs: o.returnMs,
     }));
-  const result = checkOperations(registerModel, ops, { timeoutMs: 120_000 });
+  const result = checkRegisterHistory(ops, { timeoutMs: 120_000 });
   for (const p of result.partitions) {
     if (p.verdict !== "ok") {
       problems.push(

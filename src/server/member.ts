@@ -503,6 +503,17 @@ export class Member {
   }
 
   private startTicking(): void {
+    // A lone voter has nobody to wait for: run its election clock to one tick short of the
+    // timeout so it campaigns on the first tick, as etcd does, instead of after a full
+    // (randomised) election timeout.
+    if (this.cluster.voters().length === 1 && this.cluster.has(this.id)) {
+      const electionTick = Math.max(
+        1,
+        Math.round(this.cfg.electionTimeoutMs / this.cfg.heartbeatIntervalMs),
+      );
+      for (let i = 0; i < electionTick - 1; i++) this.raft.tick();
+      this.scheduleReady();
+    }
     this.tickTimer = setInterval(() => {
       this.raft.tick();
       this.readIndex.checkTimeouts(Date.now(), requestTimeoutMs(this.cfg), () =>
@@ -579,17 +590,42 @@ export class Member {
     const late: Message[] = [];
     for (const m of rd.messages) (sendableBeforePersist(m) ? early : late).push(m);
     this.send(early);
-    if (rd.snapshot && rd.snapshot.metadata.index > 0)
-      await this.persistIncomingSnapshot(rd.snapshot);
+    const hasSnapshot = rd.snapshot !== undefined && rd.snapshot.metadata.index > 0;
+    if (!hasSnapshot) {
+      // Committed entries already in stable storage are applied (and answered) while this
+      // Ready's writes and fsync run; only those that arrive with it wait for the disk.
+      const durable = this.durablePrefix(rd);
+      const saving =
+        rd.hardState || rd.entries.length > 0 ? this.wal.save(rd.hardState, rd.entries) : undefined;
+      if (durable > 0) this.applyEntries(rd.committedEntries.slice(0, durable));
+      if (saving) await saving;
+      if (rd.hardState) this.hardState = rd.hardState;
+      if (rd.entries.length > 0) this.raftStorage.append(rd.entries);
+      this.send(late);
+      if (durable < rd.committedEntries.length)
+        this.applyEntries(rd.committedEntries.slice(durable));
+      this.maybeSnapshot();
+      return;
+    }
+    await this.persistIncomingSnapshot(rd.snapshot!);
     if (rd.hardState || rd.entries.length > 0) {
       await this.wal.save(rd.hardState, rd.entries);
     }
     if (rd.hardState) this.hardState = rd.hardState;
-    if (rd.snapshot && rd.snapshot.metadata.index > 0) this.applySnapshot(rd.snapshot);
+    this.applySnapshot(rd.snapshot!);
     if (rd.entries.length > 0) this.raftStorage.append(rd.entries);
     this.send(late);
     if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
     this.maybeSnapshot();
+  }
+
+  /** How many of the Ready's committed entries are already in stable storage. */
+  private durablePrefix(rd: Ready): number {
+    let stableLast = this.raftStorage.lastIndex();
+    if (rd.entries.length > 0) stableLast = Math.min(stableLast, rd.entries[0]!.index - 1);
+    let n = 0;
+    while (n < rd.committedEntries.length && rd.committedEntries[n]!.index <= stableLast) n++;
+    return n;
   }
 
   private onSoftState(ss: SoftState): void {

@@ -21,7 +21,7 @@ _tsctl_flags() {
     "del") echo "--from-key --prefix --prev-kv --help" ;;
     "txn") echo "--interactive -i --help" ;;
     "compaction") echo "--physical --help" ;;
-    "watch") echo "--interactive -i --prefix --prev-kv --progress-notify --rev --help" ;;
+    "watch") echo "--interactive -i --prefix --prev-kv --rev --help" ;;
     "lease") echo "--help" ;;
     "lease grant") echo "--help" ;;
     "lease revoke") echo "--help" ;;
@@ -35,9 +35,9 @@ _tsctl_flags() {
     "member list") echo "--help" ;;
     "member promote") echo "--help" ;;
     "endpoint") echo "--cluster --help" ;;
-    "endpoint health") echo "--cluster --help" ;;
-    "endpoint status") echo "--cluster --help" ;;
-    "endpoint hashkv") echo "--cluster --rev --help" ;;
+    "endpoint health") echo "--help" ;;
+    "endpoint status") echo "--help" ;;
+    "endpoint hashkv") echo "--rev --help" ;;
     "alarm") echo "--help" ;;
     "alarm disarm") echo "--help" ;;
     "alarm list") echo "--help" ;;

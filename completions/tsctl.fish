@@ -71,7 +71,6 @@ complete -c tsctl -n '__fish_seen_subcommand_from watch' -l interactive -d 'Inte
 complete -c tsctl -n '__fish_seen_subcommand_from watch' -s i -d 'Interactive mode'
 complete -c tsctl -n '__fish_seen_subcommand_from watch' -l prefix -d 'Watch on a prefix if prefix is set'
 complete -c tsctl -n '__fish_seen_subcommand_from watch' -l prev-kv -d 'get the previous key-value pair before the event happens'
-complete -c tsctl -n '__fish_seen_subcommand_from watch' -l progress-notify -d 'get periodic watch progress notification from server'
 complete -c tsctl -n '__fish_seen_subcommand_from watch' -l rev -d 'Revision to start watching'
 complete -c tsctl -n '__fish_seen_subcommand_from watch' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from lease' -a grant
@@ -106,11 +105,8 @@ complete -c tsctl -n '__fish_seen_subcommand_from endpoint' -a status
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint' -a hashkv
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint' -l cluster -d 'use all endpoints from the cluster member list'
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint' -l help -d 'help'
-complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from health' -l cluster -d 'use all endpoints from the cluster member list'
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from health' -l help -d 'help'
-complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from status' -l cluster -d 'use all endpoints from the cluster member list'
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from status' -l help -d 'help'
-complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from hashkv' -l cluster -d 'use all endpoints from the cluster member list'
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from hashkv' -l rev -d 'maximum revision to hash (default: all revisions)'
 complete -c tsctl -n '__fish_seen_subcommand_from endpoint; and __fish_seen_subcommand_from hashkv' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from alarm' -a disarm

@@ -1,5 +1,6 @@
 // `tsctl endpoint health|status|hashkv [--cluster]`: per-endpoint checks, each endpoint asked
 // on its own connection, with etcdctl's stderr lines and exit codes for failures.
+import { Option } from "commander";
 import type { Command } from "commander";
 import type { EpHashKV, EpHealth, EpStatus } from "../../src/printer/index.js";
 import { formatGoDuration } from "../../src/util/duration.js";
@@ -59,7 +60,7 @@ export function registerEndpoint(program: Command): void {
     .command("health")
     .description("Checks the healthiness of endpoints specified in `--endpoints` flag")
     .argument("[args...]")
-    .option("--cluster", "use all endpoints from the cluster member list")
+    .addOption(new Option("--cluster", "use all endpoints from the cluster member list").hideHelp())
     .action((_a: string[], _f: object, cmd: Command) =>
       run(cmd, async (ctx) => {
         const eps = await endpointsFromCluster(ctx, clusterFlag(cmd));
@@ -74,7 +75,7 @@ export function registerEndpoint(program: Command): void {
     .command("status")
     .description("Prints out the status of endpoints specified in `--endpoints` flag")
     .argument("[args...]")
-    .option("--cluster", "use all endpoints from the cluster member list")
+    .addOption(new Option("--cluster", "use all endpoints from the cluster member list").hideHelp())
     .action((_a: string[], _f: object, cmd: Command) =>
       run(cmd, async (ctx) => {
         const eps = await endpointsFromCluster(ctx, clusterFlag(cmd));
@@ -100,7 +101,7 @@ export function registerEndpoint(program: Command): void {
     .command("hashkv")
     .description("Prints the KV history hash for each endpoint in --endpoints")
     .argument("[args...]")
-    .option("--cluster", "use all endpoints from the cluster member list")
+    .addOption(new Option("--cluster", "use all endpoints from the cluster member list").hideHelp())
     .option("--rev <revision>", "maximum revision to hash (default: all revisions)")
     .action((_a: string[], flags: { rev?: string }, cmd: Command) => {
       const revision = intFlag("rev", flags.rev, cmd);

@@ -1,7 +1,7 @@
 // The v3 command tree (ETCDCTL_API=3, the default): the root command with etcdctl's global
 // flags, every subcommand registered from its own module, and cobra/pflag-compatible error
 // handling (texts and exit codes) around commander.
-import { Command, CommanderError, Help } from "commander";
+import { Command, CommanderError } from "commander";
 import type { Option } from "commander";
 import { registerCompletion } from "../completion.js";
 import { CommandError, ExitCode } from "../errors.js";
@@ -26,6 +26,7 @@ import { registerRole } from "./role.js";
 import { registerSnapshot } from "./snapshot.js";
 import { registerUser } from "./user.js";
 import { setRawArgs } from "./raw-args.js";
+import { usageText } from "./usage.js";
 import { registerTxn } from "./txn.js";
 import { registerVersion } from "./version.js";
 import { registerWatch } from "./watch.js";
@@ -64,30 +65,14 @@ export function buildV3Program(): Command {
   registerCheck(program);
   registerVersion(program);
   registerCompletion(program);
-  // `tsctl --help` lists every leaf command by its full path ("member add"), as etcdctl does.
-  const help = new Help();
-  program.configureHelp({
-    visibleCommands: (cmd) => (cmd === program ? leafCommands(program) : help.visibleCommands(cmd)),
-    subcommandTerm: (cmd) => commandPath(cmd),
-  });
+  // Help and usage in etcdctl's layout, for the root and every subcommand.
+  for (const c of [program, ...allCommands(program)]) {
+    c.configureHelp({ formatHelp: (cmd) => usageText(cmd) });
+  }
   for (const sub of allCommands(program)) {
     sub.exitOverride().configureOutput({ outputError: () => undefined });
   }
   return program;
-}
-
-function leafCommands(cmd: Command): Command[] {
-  return cmd.commands
-    .flatMap((c) => (c.commands.length === 0 ? [c] : leafCommands(c)))
-    .sort((a, b) => commandPath(a).localeCompare(commandPath(b)));
-}
-
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c !== null && c.parent !== null; c = c.parent) {
-    names.unshift(c.name());
-  }
-  return names.join(" ");
 }
 
 function allCommands(cmd: Command): Command[] {
@@ -180,7 +165,7 @@ function commandFor(program: Command, args: string[]): Command {
 
 function failWithUsage(cmd: Command, message: string): never {
   process.stderr.write(`Error: ${message}\n`);
-  process.stdout.write(cmd.helpInformation() + "\n");
+  process.stdout.write(cmd.helpInformation());
   throw new CommandError(ExitCode.Error, message);
 }
 

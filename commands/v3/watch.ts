@@ -1,6 +1,6 @@
 // `tsctl watch [key [range_end]] [-- cmd args...]` and `watch -i`: streams events as etcdctl
 // prints them, optionally running a command per event with ETCD_WATCH_* set.
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { WatchCreateRequest, WatchResponse } from "../../src/proto/index.js";
 import { goQuote } from "../../src/printer/text.js";
 import { CommandError, ExitCode } from "../errors.js";
@@ -23,13 +23,21 @@ const ERR_ENV = "bad number of arguments (found conflicting environment key)";
 const ERR_SEP = "bad number of arguments (found separator --, but no commands)";
 
 function addWatchFlags(c: Command): Command {
-  return c
-    .argument("[args...]")
-    .option("-i, --interactive", "Interactive mode")
-    .option("--prefix", "Watch on a prefix if prefix is set")
-    .option("--prev-kv", "get the previous key-value pair before the event happens")
-    .option("--progress-notify", "get periodic watch progress notification from server")
-    .option("--rev <revision>", "Revision to start watching");
+  return (
+    c
+      .argument("[args...]")
+      .option("-i, --interactive", "Interactive mode")
+      .option("--prefix", "Watch on a prefix if prefix is set")
+      .option("--prev-kv", "get the previous key-value pair before the event happens")
+      // Not an etcdctl 3.4 flag (3.5 has it): accepted, left out of the help.
+      .addOption(
+        new Option(
+          "--progress-notify",
+          "get periodic watch progress notification from server",
+        ).hideHelp(),
+      )
+      .option("--rev <revision>", "Revision to start watching")
+  );
 }
 
 interface WatchSpec {

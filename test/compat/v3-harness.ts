@@ -241,6 +241,8 @@ export function compatSuite(title: string, rows: Row[]): void {
       assert.equal(got.code, want.code, `exit code${detail}`);
       const normalize = (text: string, c: RowContext) => {
         let out = standardMask(text, c.tool).split(c.tmp).join("<tmp>");
+        // Usage text names the program.
+        if (c.tool === "etcdctl") out = out.replace(/^\tetcdctl /gm, "\ttsctl ");
         // Longest first, so an id is not half-replaced by a shorter one it contains.
         const masks = Object.entries(c.masks).sort((x, y) => y[0].length - x[0].length);
         for (const [t, label] of masks) out = out.split(t).join(label);

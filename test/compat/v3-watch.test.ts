@@ -93,7 +93,7 @@ const rows: Row[] = [
     args: () => ["watch", "x"],
     env: { ETCDCTL_WATCH_RANGE_END: "z" },
   },
-  { name: "watch --rev=x", args: () => ["watch", "x", "--rev=x"], stdout: false },
+  { name: "watch --rev=x", args: () => ["watch", "x", "--rev=x"] },
 ];
 rows.forEach((r) => {
   if (r.name === "watch exec") r.mask = (s) => maskRevisions(s).replace(/^\d+ /gm, "N ");

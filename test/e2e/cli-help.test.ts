@@ -32,7 +32,7 @@ test("--help lists every command by its full path", async () => {
     "version",
     "completion bash",
   ]) {
-    assert.match(r.stdout, new RegExp(`^  ${c} `, "m"), c);
+    assert.match(r.stdout, new RegExp(`^\t${c}\t`, "m"), c);
   }
 });
 
@@ -44,7 +44,7 @@ test("help <command> and <command> --help", async () => {
     const r = await runCli("tsctl", args);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Gets the key or a range of keys/);
-    assert.match(r.stdout, /--prefix/);
+    assert.match(r.stdout, /^ {6}--prefix\[=false\]\t+Get keys with matching prefix$/m);
   }
 });
 
@@ -58,7 +58,7 @@ test("unknown command and flag", async () => {
   const flag = await runCli("tsctl", ["get", "k", "--bogus"]);
   assert.equal(flag.code, 1);
   assert.equal(flag.stderr, "Error: unknown flag: --bogus\nError: unknown flag: --bogus\n");
-  assert.match(flag.stdout, /Usage: tsctl get/);
+  assert.match(flag.stdout, /^USAGE:\n\ttsctl get \[options\] <key> \[range_end\] \[flags\]$/m);
 });
 
 test("argument errors exit 128 before any connection", async () => {

@@ -30,6 +30,7 @@ import { KvStateMachine } from "./kv-state-machine.js";
 import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-config.js";
 import { clientListenerTls, listenTarget, peerClientTls, peerServerTls } from "./listen-targets.js";
 import { checkIntervalFromEnv, startAutoCompaction } from "./auto-compaction.js";
+import { resolveDiscovery } from "./discovery.js";
 
 export interface RunningMember {
   readonly member: Member;
@@ -85,6 +86,7 @@ export async function startMember(
   logger: Logger,
   opts: StartOptions = { exitOnRemoval: true },
 ): Promise<RunningMember> {
+  cfg = await resolveDiscovery(cfg, logger);
   const mcfg = toMemberConfig(cfg);
   const peerListeners: PeerListener[] = [];
   const clientListeners: ClientListener[] = [];

@@ -14,7 +14,11 @@ import {
   makeTestCerts,
   runCli,
   skipWithoutEtcd,
+  startRealEtcd,
+  startTsctlServer,
+  type RealEtcd,
 } from "../helpers/index.js";
+import { computeMemberId } from "../../src/membership/ids.js";
 import { startTsctlCluster, type TsctlCluster } from "./cluster.js";
 
 const NOSPACE = "Error: etcdserver: mvcc: database space exceeded\n";
@@ -371,6 +375,181 @@ test(
     } finally {
       await s.stop();
       certs.cleanup();
+    }
+  },
+);
+
+/** Three `tsctl server --discovery` members bootstrapping through a v2 keys service. */
+async function bootstrapThroughDiscovery(service: RealEtcd, token: string): Promise<void> {
+  const durl = `${service.clientUrl}/v2/keys/discovery/${token}`;
+  const sized = await fetch(`${durl}/_config/size`, {
+    method: "PUT",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "value=3",
+  });
+  assert.equal(sized.status, 201);
+  const ports = await freePorts(6);
+  const servers: OneServer[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const clientUrl = `http://127.0.0.1:${ports[2 * i]}`;
+      const peerUrl = `http://127.0.0.1:${ports[2 * i + 1]}`;
+      servers.push(
+        startServer([
+          "--name",
+          `d${i + 1}`,
+          "--data-dir",
+          "data",
+          "--listen-client-urls",
+          clientUrl,
+          "--advertise-client-urls",
+          clientUrl,
+          "--listen-peer-urls",
+          peerUrl,
+          "--initial-advertise-peer-urls",
+          peerUrl,
+          "--discovery",
+          durl,
+          "--heartbeat-interval",
+          "50",
+          "--election-timeout",
+          "500",
+        ]),
+      );
+    }
+    const endpoints = ports.filter((_, i) => i % 2 === 0).map((p) => `127.0.0.1:${p}`);
+    await waitFor(
+      "discovered cluster",
+      async () => {
+        const r = await etcdctl(endpoints.join(","), ["endpoint", "health"]);
+        return r.code === 0 ? true : undefined;
+      },
+      30_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${servers.map((s) => s.logs()).join("\n")}`);
+    });
+    // Ids come from the peer URL and the whole discovery URL (the cluster token).
+    const list = (await ok(endpoints[0]!, "member", "list")).trim().split("\n").sort();
+    const expected = [0, 1, 2]
+      .map((i) => {
+        const peerUrl = `http://127.0.0.1:${ports[2 * i + 1]}`;
+        const id = computeMemberId([peerUrl], durl).toString(16);
+        return `${id}, started, d${i + 1}, ${peerUrl}, http://127.0.0.1:${ports[2 * i]}, false`;
+      })
+      .sort();
+    assert.deepEqual(list, expected);
+    // The registrations are what etcd writes: <id hex> = name=peerURL.
+    const dir = (await (await fetch(durl)).json()) as {
+      node: { nodes: Array<{ key: string; value?: string }> };
+    };
+    const regs = dir.node.nodes
+      .filter((n) => !n.key.endsWith("/_config"))
+      .map((n) => `${n.key.split("/").pop()}=${n.value}`)
+      .sort();
+    assert.deepEqual(
+      regs,
+      [0, 1, 2]
+        .map((i) => {
+          const peerUrl = `http://127.0.0.1:${ports[2 * i + 1]}`;
+          return `${computeMemberId([peerUrl], durl).toString(16)}=d${i + 1}=${peerUrl}`;
+        })
+        .sort(),
+    );
+    await ok(endpoints[1]!, "put", "disc", "overed");
+    assert.equal(await ok(endpoints[2]!, "get", "disc", "--print-value-only"), "overed\n");
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+test(
+  "--discovery bootstraps a 3-member cluster through a real etcd 3.4 (--enable-v2)",
+  { skip: skipWithoutEtcd, timeout: 90_000 },
+  async () => {
+    const service = await startRealEtcd({ enableV2: true });
+    try {
+      await bootstrapThroughDiscovery(service, "real");
+    } finally {
+      await service.stop();
+    }
+  },
+);
+
+test(
+  "--discovery bootstraps a 3-member cluster through a tsctl server --enable-v2",
+  { skip: skipWithoutEtcd, timeout: 90_000 },
+  async () => {
+    const service = await startTsctlServer({ enableV2: true });
+    try {
+      await bootstrapThroughDiscovery(service, "tsctl");
+    } finally {
+      await service.stop();
+    }
+  },
+);
+
+test(
+  "--discovery errors: missing size key, full cluster",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    const service = await startRealEtcd({ enableV2: true });
+    try {
+      const [c, p] = await freePorts(2);
+      const args = (durl: string) => [
+        "--name",
+        "x",
+        "--data-dir",
+        "data",
+        "--listen-client-urls",
+        `http://127.0.0.1:${c}`,
+        "--advertise-client-urls",
+        `http://127.0.0.1:${c}`,
+        "--listen-peer-urls",
+        `http://127.0.0.1:${p}`,
+        "--initial-advertise-peer-urls",
+        `http://127.0.0.1:${p}`,
+        "--discovery",
+        durl,
+        "--discovery-fallback",
+        "exit",
+      ];
+      const exitOf = async (s: OneServer) => {
+        const code = await new Promise<number | null>((r) =>
+          s.proc.exitCode !== null ? r(s.proc.exitCode) : s.proc.once("exit", (code) => r(code)),
+        );
+        return { code, logs: s.logs() };
+      };
+      const missing = startServer(args(`${service.clientUrl}/v2/keys/discovery/none`));
+      try {
+        const r = await exitOf(missing);
+        assert.equal(r.code, 1);
+        // etcd 3.4 prints the v2 error here (its "size key not found" check never matches).
+        assert.match(
+          r.logs,
+          /failed to join discovery cluster \(100: Key not found \(\/discovery\) \[\d+\]\)/,
+        );
+      } finally {
+        await missing.stop();
+      }
+      const durl = `${service.clientUrl}/v2/keys/discovery/full`;
+      const put = (key: string, value: string) =>
+        fetch(`${durl}/${key}`, {
+          method: "PUT",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: `value=${encodeURIComponent(value)}`,
+        });
+      await put("_config/size", "1");
+      await put("1234", "other=http://127.0.0.1:1");
+      const full = startServer(args(durl));
+      try {
+        const r = await exitOf(full);
+        assert.equal(r.code, 1);
+        assert.match(r.logs, /failed to join discovery cluster \(discovery: cluster is full\)/);
+      } finally {
+        await full.stop();
+      }
+    } finally {
+      await service.stop();
     }
   },
 );

@@ -6,11 +6,11 @@ import {
   fnum,
   fstr,
   handleError,
-  mustKeysApi,
   outputFormat,
   V2Exit,
   exit,
 } from "./context.js";
+import { mustKeysApi } from "./keys-api.js";
 import type { KeysResponse } from "./format.js";
 import { formatLs, printResponse } from "./format.js";
 

@@ -2,7 +2,8 @@
 // change with ETCD_WATCH_* in its environment). Both long-poll /v2/keys?wait=true with no deadline.
 import { spawn } from "node:child_process";
 import type { CommandDef, Context } from "./cli-kit.js";
-import { fbool, fnum, handleError, mustKeysApi, outputFormat, V2Exit, exit } from "./context.js";
+import { fbool, fnum, handleError, outputFormat, V2Exit, exit } from "./context.js";
+import { mustKeysApi } from "./keys-api.js";
 import type { KeysResponse } from "./format.js";
 import { printResponse } from "./format.js";
 

@@ -17,6 +17,11 @@ function memberCapture(r: CliResult, _c: RowContext): void {
 }
 const maskMember = (s: string) =>
   s
+    // Members come in id order, and the learner's id is random.
+    .replace(
+      /^ETCD_INITIAL_CLUSTER="(.*)"$/m,
+      (_m, list: string) => `ETCD_INITIAL_CLUSTER="${list.split(",").sort().join(",")}"`,
+    )
     .replace(/^Member +[0-9a-f]+ /gm, "Member <M2> ")
     .replace(/^[0-9a-f]+, unstarted/gm, "<M2>, unstarted")
     .replace(/http:\/\/127\.0\.0\.1:4[12]00(\d)/g, "http://127.0.0.1:4X00$1")
@@ -82,6 +87,14 @@ const rows: Row[] = [
   },
   { name: "lease keep-alive --once unknown", args: () => ["lease", "keep-alive", "--once", "1"] },
   { name: "lease keep-alive unknown", args: () => ["lease", "keep-alive", "1"] },
+  { name: "lease grant 3", args: () => ["lease", "grant", "3"], capture: leaseCapture("L2") },
+  {
+    name: "lease keep-alive until revoked",
+    args: (c) => ["lease", "keep-alive", c.vars.L2!],
+    during: async (c) => void (await etcdctl(c, "lease", "revoke", c.vars.L2!)),
+    delayMs: 1500,
+    timeoutMs: 10_000,
+  },
   { name: "lease revoke", args: (c) => ["lease", "revoke", c.vars.L1!] },
   { name: "lease revoke again", args: (c) => ["lease", "revoke", c.vars.L1!] },
   { name: "lease revoke json", args: () => ["lease", "revoke", "1", "-w", "json"] },

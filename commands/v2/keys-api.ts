@@ -6,6 +6,7 @@ import { mustNewClient, totalDeadline } from "./context.js";
 import type { KeyNode, KeysResponse } from "./format.js";
 import { canonicalPath, encodeValues, GoError, goPathEscape } from "./http.js";
 import type { GoClusterClient } from "./http.js";
+import { INVALID_JSON_TEXT } from "../../src/client/v2/errors.js";
 
 /** A v2 keys error body, printed as the Go client's Error. */
 export class KeysError extends Error {
@@ -58,9 +59,7 @@ function parseKeysReply(res: {
 }
 
 function invalidJson(): GoError {
-  return new GoError(
-    "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint",
-  );
+  return new GoError(INVALID_JSON_TEXT);
 }
 
 export interface SetParams {

@@ -60,7 +60,7 @@ export class V2ClusterError extends Error {
 }
 
 export const INVALID_JSON_TEXT =
-  "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint.";
+  "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint";
 
 export class V2InvalidResponseError extends Error {
   constructor(

@@ -162,7 +162,7 @@ test("error bodies become V2Error; non-JSON becomes V2InvalidResponseError", asy
       assert.ok(err instanceof V2InvalidResponseError);
       assert.equal(
         err.message,
-        "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint.",
+        "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint",
       );
       return true;
     });

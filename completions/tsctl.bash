@@ -1,7 +1,7 @@
 # bash completion for tsctl (generated from its command tree)
 _tsctl_subcommands() {
   case "$1" in
-    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot make-mirror check version completion" ;;
+    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot make-mirror check migrate version completion" ;;
     "lease") echo "grant revoke timetolive list keep-alive" ;;
     "member") echo "add remove update list promote" ;;
     "endpoint") echo "health status hashkv" ;;
@@ -71,6 +71,7 @@ _tsctl_flags() {
     "check") echo "--help" ;;
     "check perf") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
     "check datascale") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
+    "migrate") echo "--data-dir --no-ttl --transformer --wal-dir --help" ;;
     "version") echo "--help" ;;
     "completion") echo "--help" ;;
     "completion bash") echo "--help" ;;

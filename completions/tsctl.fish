@@ -20,6 +20,7 @@ complete -c tsctl -n '__fish_use_subcommand' -a elect
 complete -c tsctl -n '__fish_use_subcommand' -a snapshot
 complete -c tsctl -n '__fish_use_subcommand' -a make-mirror
 complete -c tsctl -n '__fish_use_subcommand' -a check
+complete -c tsctl -n '__fish_use_subcommand' -a migrate
 complete -c tsctl -n '__fish_use_subcommand' -a version
 complete -c tsctl -n '__fish_use_subcommand' -a completion
 complete -c tsctl -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle'
@@ -200,6 +201,11 @@ complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcomm
 complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l auto-compact -d 'Compact storage with last revision after test is finished.'
 complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l auto-defrag -d 'Defragment storage after test is finished.'
 complete -c tsctl -n '__fish_seen_subcommand_from check; and __fish_seen_subcommand_from datascale' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from migrate' -l data-dir -d 'Path to the data directory'
+complete -c tsctl -n '__fish_seen_subcommand_from migrate' -l no-ttl -d 'Do not convert TTL keys'
+complete -c tsctl -n '__fish_seen_subcommand_from migrate' -l transformer -d 'Path to the user-provided transformer program'
+complete -c tsctl -n '__fish_seen_subcommand_from migrate' -l wal-dir -d 'Path to the WAL directory'
+complete -c tsctl -n '__fish_seen_subcommand_from migrate' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from version' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a bash
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a zsh

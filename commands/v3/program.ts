@@ -16,6 +16,7 @@ import { registerEndpoint } from "./endpoint.js";
 import { registerLock } from "./lock.js";
 import { registerMakeMirror } from "./make-mirror.js";
 import { registerMember } from "./member.js";
+import { registerMigrate } from "./migrate.js";
 import { registerMoveLeader } from "./move-leader.js";
 import { registerDel } from "./del.js";
 import { registerElect } from "./elect.js";
@@ -63,6 +64,7 @@ export function buildV3Program(): Command {
   registerSnapshot(program);
   registerMakeMirror(program);
   registerCheck(program);
+  registerMigrate(program);
   registerVersion(program);
   registerCompletion(program);
   // Help and usage in etcdctl's layout, for the root and every subcommand.

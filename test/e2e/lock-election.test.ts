@@ -231,6 +231,23 @@ async function gateway(clientUrl: string): Promise<void> {
   assert.equal(camp.status, 200);
   const leader = await post("/v3/election/leader", { name: b64("gw-e") });
   assert.equal(Buffer.from((leader.json.kv as { value: string }).value, "base64").toString(), "v");
+  // Observe streams one {"result": LeaderResponse} line per change.
+  const ac = new AbortController();
+  const obs = await fetch(`${clientUrl}/v3/election/observe`, {
+    method: "POST",
+    body: JSON.stringify({ name: b64("gw-e") }),
+    signal: ac.signal,
+  });
+  assert.equal(obs.status, 200);
+  const reader = obs.body!.getReader();
+  let text = "";
+  while (!text.includes("\n")) text += Buffer.from((await reader.read()).value!).toString();
+  const first = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
+    result: { kv: { key: string; value: string } };
+  };
+  assert.equal(Buffer.from(first.result.kv.value, "base64").toString(), "v");
+  ac.abort();
+  await reader.cancel().catch(() => {});
   const resigned = await post("/v3/election/resign", { leader: camp.json.leader });
   assert.equal(resigned.status, 200);
 }

@@ -4,6 +4,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { DriverMessage, FillJob, Job, LoadJob, WatchJob, WorkerMessage } from "./protocol.js";
+import { grpcFrame, H2Connection } from "./h2-unary.js";
 import { Histogram } from "./stats.js";
 import {
   dataSetKey,
@@ -40,6 +41,16 @@ function dial(job: Job): grpc.Client[] {
     );
   }
   return clients;
+}
+
+/** Unary load goes over plain HTTP/2 connections (h2-unary.ts), one per `conns`. */
+async function dialH2(job: Job): Promise<H2Connection[]> {
+  const conns: H2Connection[] = [];
+  for (let j = 0; j < job.conns; j++) {
+    conns.push(new H2Connection(job.endpoints[(job.connOffset + j) % job.endpoints.length]!));
+  }
+  await Promise.all(conns.map((c) => c.waitReady()));
+  return conns;
 }
 
 function ready(clients: grpc.Client[]): Promise<void> {
@@ -85,12 +96,12 @@ const PATHS = {
   watch: "/etcdserverpb.Watch/Watch",
 } as const;
 
-/** The request maker for a closed-loop op: path and a function giving the next request bytes. */
+/** The request maker for a closed-loop op: path and a function giving the next framed request. */
 function requestMaker(job: LoadJob): { path: string; next: () => Buffer } {
   const pick = (): number => Math.floor(Math.random() * job.keySpace);
   const prebuilt = (f: (i: number) => Buffer): (() => Buffer) => {
     const all: Buffer[] = [];
-    for (let i = 0; i < job.keySpace; i++) all.push(f(i));
+    for (let i = 0; i < job.keySpace; i++) all.push(grpcFrame(f(i)));
     return () => all[pick()]!;
   };
   switch (job.op) {
@@ -113,19 +124,20 @@ function requestMaker(job: LoadJob): { path: string; next: () => Buffer } {
       };
     case "put-stamped": {
       const key = Buffer.from(job.key ?? "watched", "latin1");
-      return { path: PATHS.put, next: () => encodePut(key, stampedValue(nowMs())) };
+      return { path: PATHS.put, next: () => grpcFrame(encodePut(key, stampedValue(nowMs()))) };
     }
     case "range-prefix": {
       const prefix = Buffer.from(DATA_SET_RANGE_PREFIX, "latin1");
-      const req = encodeRange(prefix, { serializable: true, rangeEnd: prefixEnd(prefix) });
+      const req = grpcFrame(
+        encodeRange(prefix, { serializable: true, rangeEnd: prefixEnd(prefix) }),
+      );
       return { path: PATHS.range, next: () => req };
     }
   }
 }
 
 async function runLoad(job: LoadJob): Promise<void> {
-  const conns = dial(job);
-  await ready(conns);
+  const conns = await dialH2(job);
   const { path, next } = requestMaker(job);
   const hist = new Histogram();
   let ops = 0;
@@ -138,13 +150,13 @@ async function runLoad(job: LoadJob): Promise<void> {
   const end = start + job.durationMs;
   let running = job.clients;
   await new Promise<void>((resolve) => {
-    const loop = (client: grpc.Client): void => {
+    const loop = (conn: H2Connection): void => {
       const t0 = performance.now();
       if (t0 >= end) {
         if (--running === 0) resolve();
         return;
       }
-      client.makeUnaryRequest(path, identity, identity, next(), (err) => {
+      conn.call(path, next(), (err) => {
         const t1 = performance.now();
         if (err) {
           errors++;
@@ -153,7 +165,7 @@ async function runLoad(job: LoadJob): Promise<void> {
           ops++;
           hist.recordUs((t1 - t0) * 1000);
         }
-        loop(client);
+        loop(conn);
       });
     };
     for (let c = 0; c < job.clients; c++) loop(conns[c % conns.length]!);
@@ -235,8 +247,7 @@ async function runWatch(job: WatchJob): Promise<void> {
 }
 
 async function runFill(job: FillJob): Promise<void> {
-  const conns = dial(job);
-  await ready(conns);
+  const conns = await dialH2(job);
   const keyOf = job.keys === "load" ? loadKey : dataSetKey;
   let nextKey = job.from;
   const hist = new Histogram();
@@ -249,7 +260,7 @@ async function runFill(job: FillJob): Promise<void> {
   const start = performance.now();
   await new Promise<void>((resolve) => {
     let running = job.concurrency;
-    const loop = (client: grpc.Client): void => {
+    const loop = (conn: H2Connection): void => {
       if (nextKey >= job.to) {
         if (--running === 0) resolve();
         return;
@@ -259,7 +270,7 @@ async function runFill(job: FillJob): Promise<void> {
         items.push({ key: keyOf(nextKey), value: filledValue(nextKey) });
       }
       const t0 = performance.now();
-      client.makeUnaryRequest(PATHS.txn, identity, identity, encodePutBatch(items), (err) => {
+      conn.call(PATHS.txn, grpcFrame(encodePutBatch(items)), (err) => {
         if (err) {
           errors++;
           firstError ??= err.message;
@@ -267,7 +278,7 @@ async function runFill(job: FillJob): Promise<void> {
           ops += items.length;
           hist.recordUs((performance.now() - t0) * 1000);
         }
-        loop(client);
+        loop(conn);
       });
     };
     for (let c = 0; c < job.concurrency; c++) loop(conns[c % conns.length]!);

@@ -284,7 +284,11 @@ export class EtcdServer {
     } else if (this.member.cfg.strictReconfigCheck) {
       // After adding, a quorum of the new voter set must already be started.
       const voters = cluster.voters().length + 1;
-      if (this.startedVoters().length < Math.floor(voters / 2) + 1)
+      const started = this.startedVoters().length;
+      // Growing a started single member to two is allowed, as etcd does (restoring a cluster
+      // from one member's data relies on it).
+      const growingSingle = voters === 2 && started === 1;
+      if (!growingSingle && started < Math.floor(voters / 2) + 1)
         throw etcdError("MemberNotEnoughStarted");
     }
     const id = computeMemberId(req.peerURLs, "", Math.floor(Date.now() / 1000));

@@ -1,5 +1,7 @@
 // Starts a member from a validated ServerConfig: data dir, raft member, state machine, peer
 // transport and listeners, the v3 gRPC services and HTTP endpoints on the client URLs.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { ServerConfig } from "../config/server-config.js";
@@ -31,6 +33,7 @@ import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-c
 import { clientListenerTls, listenTarget, peerClientTls, peerServerTls } from "./listen-targets.js";
 import { checkIntervalFromEnv, startAutoCompaction } from "./auto-compaction.js";
 import { resolveDiscovery } from "./discovery.js";
+import { alreadyBootstrapped } from "./bootstrap-check.js";
 
 export interface RunningMember {
   readonly member: Member;
@@ -92,6 +95,13 @@ export async function startMember(
   const clientListeners: ClientListener[] = [];
   let transport: PeerTransport | undefined;
   const peerDialTls = peerClientTls(cfg.peerTls);
+  if (
+    mcfg.initialClusterState === "new" &&
+    !existsSync(mcfg.walDir ?? join(mcfg.dataDir, "member", "wal"))
+  ) {
+    const problem = await alreadyBootstrapped(mcfg, peerDialTls);
+    if (problem !== undefined) throw new Error(problem);
+  }
 
   const member = await Member.start(mcfg, logger, {
     openStateMachine: (dbPath) => KvStateMachine.open(dbPath, mcfg, logger),

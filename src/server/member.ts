@@ -36,6 +36,7 @@ import { ReadIndexBatcher } from "./read-index.js";
 import { decodeEnvelope, encodeEnvelope, RequestKind } from "./envelope.js";
 import { decodeSnapshotData, encodeSnapshotData } from "./snapshot-data.js";
 import type { MemberConfig } from "./member-config.js";
+import { validateJoin } from "./join-validation.js";
 import type { StateMachine, ApplyResult } from "./state-machine.js";
 
 /** WAL metadata: who this member is and which cluster it belongs to. */
@@ -233,6 +234,8 @@ export class Member {
           throw new Error("joining an existing cluster needs its peer URLs");
         const existing = await deps.fetchExistingCluster();
         clusterId = existing.clusterId;
+        const joinProblem = validateJoin(clusterId, existing.members, cfg.initialCluster);
+        if (joinProblem !== undefined) throw new Error(joinProblem);
         const self = existing.members.find(
           (m) =>
             m.peerURLs.slice().sort().join(",") ===

@@ -644,3 +644,102 @@ test(
     }
   },
 );
+
+test(
+  "--initial-cluster-state existing: etcd's errors for unmatched peer URLs and a member count mismatch",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    await withCluster({ size: 1 }, async (c) => {
+      const m1 = c.members[0]!;
+      const [cport, addedPort, otherPort] = await freePorts(3);
+      const added = `http://127.0.0.1:${addedPort}`;
+      const other = `http://127.0.0.1:${otherPort}`;
+      // Right after start m1 may not have published its name yet (not "started" for the
+      // strict reconfiguration check): retry briefly.
+      const out = await waitFor("member add", async () => {
+        const r = await etcdctl(m1.endpoint, ["member", "add", "m2", `--peer-urls=${added}`]);
+        return r.code === 0 ? r.stdout : undefined;
+      });
+      const addedId = /Member\s+([0-9a-f]+) added/.exec(out)![1]!;
+      const join = async (advertised: string, initialCluster: string) => {
+        const s = startServer([
+          "--name",
+          "m2",
+          "--data-dir",
+          "data",
+          "--listen-client-urls",
+          `http://127.0.0.1:${cport}`,
+          "--advertise-client-urls",
+          `http://127.0.0.1:${cport}`,
+          "--listen-peer-urls",
+          advertised,
+          "--initial-advertise-peer-urls",
+          advertised,
+          "--initial-cluster",
+          initialCluster,
+          "--initial-cluster-state",
+          "existing",
+        ]);
+        try {
+          const code = await new Promise<number | null>((r) => s.proc.once("exit", r));
+          // JSON log lines escape the quotes of the resolver error.
+          return { code, logs: s.logs().replace(/\\"/g, '"') };
+        } finally {
+          await s.stop();
+        }
+      };
+      const clusterText = (logs: string) =>
+        /error validating peerURLs (\{ClusterID:[^}]*?.*RemovedMemberIDs:\[\]\})/.exec(logs)?.[1];
+
+      const unmatched = await join(other, `m1=${m1.peerUrl},m2=${other}`);
+      assert.equal(unmatched.code, 1);
+      assert.match(
+        unmatched.logs,
+        new RegExp(
+          `: PeerURLs: no match found for existing member \\(${addedId}, \\[${added}\\]\\), last resolver error \\(resolved urls: "${added}" != "${other}"\\)`,
+        ),
+      );
+      const text = clusterText(unmatched.logs)!;
+      assert.ok(
+        text.includes(
+          `&{ID:${addedId} RaftAttributes:{PeerURLs:[${added}] IsLearner:false} Attributes:{Name: ClientURLs:[]}}`,
+        ),
+        text,
+      );
+      assert.ok(text.includes(`Attributes:{Name:m1 ClientURLs:[${m1.clientUrl}]}}`), text);
+
+      const count = await join(added, `m1=${m1.peerUrl},m2=${added},m3=${other}`);
+      assert.equal(count.code, 1);
+      assert.match(
+        count.logs,
+        /error validating peerURLs \{ClusterID:[0-9a-f]+ .*\}: member count is unequal/,
+      );
+    });
+  },
+);
+
+test(
+  "a new member whose id already runs in the cluster refuses to bootstrap again",
+  { skip: skipWithoutEtcd, timeout: 60_000 },
+  async () => {
+    await withCluster({ size: 3 }, async (c) => {
+      const m3 = c.members[2]!;
+      const id = JSON.parse(
+        (await ok(m3.endpoint, "endpoint", "status", "-w", "json")).replace(
+          /"member_id":(\d+)/,
+          '"member_id":"$1"',
+        ),
+      )[0].Status.header.member_id as string;
+      await c.stop(m3);
+      rmSync(m3.dataDir, { recursive: true, force: true });
+      await c.start(m3);
+      const code = await new Promise<number | null>((r) => m3.process!.once("exit", r));
+      m3.process = undefined;
+      assert.equal(code, 1);
+      assert.match(
+        c.logs(m3),
+        new RegExp(`member ${BigInt(id).toString(16)} has already been bootstrapped`),
+      );
+    });
+  },
+);

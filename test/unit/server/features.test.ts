@@ -11,6 +11,7 @@ import {
   discoverySelfConfig,
   discoveryMemberId,
 } from "../../../src/server/discovery.js";
+import { validateJoin } from "../../../src/server/join-validation.js";
 import { createLogger } from "../../../src/log/logger.js";
 import type { TlsConfig } from "../../../src/config/server-config.js";
 
@@ -218,4 +219,53 @@ test("discovery errors: v2 key-not-found text for the size key, bad size, full, 
   await assert.rejects(joinDiscoveryCluster(opts(dup.fetchImpl)), {
     message: "discovery: found duplicate id",
   });
+});
+
+test("validateJoin: etcd's texts for a member count mismatch and unmatched peer URLs", () => {
+  const existing = [
+    {
+      id: 0x3d876dc20f01a35en,
+      name: "m1",
+      peerURLs: ["http://a:1"],
+      clientURLs: ["http://a:2"],
+      isLearner: false,
+    },
+    {
+      id: 0xf27b0fa94ed5cbdn,
+      name: "",
+      peerURLs: ["http://b:1"],
+      clientURLs: [],
+      isLearner: false,
+    },
+  ];
+  const cluster =
+    "{ClusterID:29347c1fc1a476a2 Members:[&{ID:3d876dc20f01a35e RaftAttributes:{PeerURLs:[http://a:1] IsLearner:false} Attributes:{Name:m1 ClientURLs:[http://a:2]}} " +
+    "&{ID:f27b0fa94ed5cbd RaftAttributes:{PeerURLs:[http://b:1] IsLearner:false} Attributes:{Name: ClientURLs:[]}}] RemovedMemberIDs:[]}";
+  const cid = 0x29347c1fc1a476a2n;
+  assert.equal(
+    validateJoin(
+      cid,
+      existing,
+      new Map([
+        ["m1", ["http://a:1"]],
+        ["m2", ["http://b:1"]],
+      ]),
+    ),
+    undefined,
+  );
+  assert.equal(
+    validateJoin(cid, existing, new Map([["m1", ["http://a:1"]]])),
+    `error validating peerURLs ${cluster}: member count is unequal`,
+  );
+  assert.equal(
+    validateJoin(
+      cid,
+      existing,
+      new Map([
+        ["m1", ["http://a:1"]],
+        ["m2", ["http://c:1"]],
+      ]),
+    ),
+    `error validating peerURLs ${cluster}: PeerURLs: no match found for existing member (f27b0fa94ed5cbd, [http://b:1]), last resolver error (resolved urls: "http://b:1" != "http://c:1")`,
+  );
 });

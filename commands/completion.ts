@@ -132,7 +132,7 @@ async function writeFiles(): Promise<void> {
   const { fileURLToPath } = await import("node:url");
   const { buildV3Program } = await import("./v3/program.js");
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "completions");
-  const program = buildV3Program();
+  const program = await buildV3Program();
   for (const [shell, render] of Object.entries(SHELLS)) {
     fs.writeFileSync(path.join(dir, `tsctl.${shell}`), render(program));
   }

@@ -1,51 +1,72 @@
 # bash completion for tsctl (generated from its command tree)
 _tsctl_subcommands() {
   case "$1" in
-    "") echo "get put del txn compaction watch lease member endpoint alarm defrag move-leader auth user role lock elect snapshot make-mirror check migrate version completion" ;;
-    "lease") echo "grant revoke timetolive list keep-alive" ;;
-    "member") echo "add remove update list promote" ;;
-    "endpoint") echo "health status hashkv" ;;
+    "") echo "alarm auth check compaction completion defrag del elect endpoint get lease lock make-mirror member migrate move-leader put role snapshot txn user version watch" ;;
     "alarm") echo "disarm list" ;;
     "auth") echo "enable disable" ;;
-    "user") echo "add delete get list passwd grant-role revoke-role" ;;
-    "role") echo "add delete get list grant-permission revoke-permission" ;;
-    "snapshot") echo "restore status save" ;;
     "check") echo "perf datascale" ;;
     "completion") echo "bash zsh fish" ;;
+    "endpoint") echo "health status hashkv" ;;
+    "lease") echo "grant revoke timetolive list keep-alive" ;;
+    "member") echo "add remove update list promote" ;;
+    "role") echo "add delete get list grant-permission revoke-permission" ;;
+    "snapshot") echo "restore status save" ;;
+    "user") echo "add delete get list passwd grant-role revoke-role" ;;
   esac
 }
 _tsctl_flags() {
   case "$1" in
-    "get") echo "--consistency --from-key --keys-only --limit --order --prefix --print-value-only --rev --sort-by --help" ;;
-    "put") echo "--ignore-lease --ignore-value --lease --prev-kv --help" ;;
-    "del") echo "--from-key --prefix --prev-kv --help" ;;
-    "txn") echo "--interactive -i --help" ;;
+    "alarm") echo "--help" ;;
+    "alarm disarm") echo "--help" ;;
+    "alarm list") echo "--help" ;;
+    "auth") echo "--help" ;;
+    "auth enable") echo "--help" ;;
+    "auth disable") echo "--help" ;;
+    "check") echo "--help" ;;
+    "check perf") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
+    "check datascale") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
     "compaction") echo "--physical --help" ;;
-    "watch") echo "--interactive -i --prefix --prev-kv --rev --help" ;;
+    "completion") echo "--help" ;;
+    "completion bash") echo "--help" ;;
+    "completion zsh") echo "--help" ;;
+    "completion fish") echo "--help" ;;
+    "defrag") echo "--cluster --data-dir --help" ;;
+    "del") echo "--from-key --prefix --prev-kv --help" ;;
+    "elect") echo "--listen -l --help" ;;
+    "endpoint") echo "--cluster --help" ;;
+    "endpoint health") echo "--help" ;;
+    "endpoint status") echo "--help" ;;
+    "endpoint hashkv") echo "--rev --help" ;;
+    "get") echo "--consistency --from-key --keys-only --limit --order --prefix --print-value-only --rev --sort-by --help" ;;
     "lease") echo "--help" ;;
     "lease grant") echo "--help" ;;
     "lease revoke") echo "--help" ;;
     "lease timetolive") echo "--keys --help" ;;
     "lease list") echo "--help" ;;
     "lease keep-alive") echo "--once --help" ;;
+    "lock") echo "--ttl --help" ;;
+    "make-mirror") echo "--dest-cacert --dest-cert --dest-insecure-transport --dest-key --dest-prefix --no-dest-prefix --prefix --help" ;;
     "member") echo "--help" ;;
     "member add") echo "--learner --peer-urls --help" ;;
     "member remove") echo "--help" ;;
     "member update") echo "--peer-urls --help" ;;
     "member list") echo "--help" ;;
     "member promote") echo "--help" ;;
-    "endpoint") echo "--cluster --help" ;;
-    "endpoint health") echo "--help" ;;
-    "endpoint status") echo "--help" ;;
-    "endpoint hashkv") echo "--rev --help" ;;
-    "alarm") echo "--help" ;;
-    "alarm disarm") echo "--help" ;;
-    "alarm list") echo "--help" ;;
-    "defrag") echo "--cluster --data-dir --help" ;;
+    "migrate") echo "--data-dir --no-ttl --transformer --wal-dir --help" ;;
     "move-leader") echo "--help" ;;
-    "auth") echo "--help" ;;
-    "auth enable") echo "--help" ;;
-    "auth disable") echo "--help" ;;
+    "put") echo "--ignore-lease --ignore-value --lease --prev-kv --help" ;;
+    "role") echo "--help" ;;
+    "role add") echo "--help" ;;
+    "role delete") echo "--help" ;;
+    "role get") echo "--help" ;;
+    "role list") echo "--help" ;;
+    "role grant-permission") echo "--from-key --prefix --help" ;;
+    "role revoke-permission") echo "--from-key --prefix --help" ;;
+    "snapshot") echo "--help" ;;
+    "snapshot restore") echo "--data-dir --wal-dir --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --name --skip-hash-check --help" ;;
+    "snapshot status") echo "--help" ;;
+    "snapshot save") echo "--help" ;;
+    "txn") echo "--interactive -i --help" ;;
     "user") echo "--help" ;;
     "user add") echo "--new-user-password --no-password --interactive --help" ;;
     "user delete") echo "--help" ;;
@@ -54,29 +75,8 @@ _tsctl_flags() {
     "user passwd") echo "--interactive --help" ;;
     "user grant-role") echo "--help" ;;
     "user revoke-role") echo "--help" ;;
-    "role") echo "--help" ;;
-    "role add") echo "--help" ;;
-    "role delete") echo "--help" ;;
-    "role get") echo "--help" ;;
-    "role list") echo "--help" ;;
-    "role grant-permission") echo "--from-key --prefix --help" ;;
-    "role revoke-permission") echo "--from-key --prefix --help" ;;
-    "lock") echo "--ttl --help" ;;
-    "elect") echo "--listen -l --help" ;;
-    "snapshot") echo "--help" ;;
-    "snapshot restore") echo "--data-dir --wal-dir --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --name --skip-hash-check --help" ;;
-    "snapshot status") echo "--help" ;;
-    "snapshot save") echo "--help" ;;
-    "make-mirror") echo "--dest-cacert --dest-cert --dest-insecure-transport --dest-key --dest-prefix --no-dest-prefix --prefix --help" ;;
-    "check") echo "--help" ;;
-    "check perf") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
-    "check datascale") echo "--load --prefix --auto-compact --auto-defrag --help" ;;
-    "migrate") echo "--data-dir --no-ttl --transformer --wal-dir --help" ;;
     "version") echo "--help" ;;
-    "completion") echo "--help" ;;
-    "completion bash") echo "--help" ;;
-    "completion zsh") echo "--help" ;;
-    "completion fish") echo "--help" ;;
+    "watch") echo "--interactive -i --prefix --prev-kv --rev --help" ;;
   esac
 }
 _tsctl() {

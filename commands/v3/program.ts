@@ -3,38 +3,47 @@
 // handling (texts and exit codes) around commander.
 import { Command, CommanderError } from "commander";
 import type { Option } from "commander";
-import { registerCompletion } from "../completion.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
-import { registerAlarm } from "./alarm.js";
-import { registerAuth } from "./auth.js";
-import { registerCheck } from "./check.js";
-import { registerCompaction } from "./compaction.js";
-import { registerDefrag } from "./defrag.js";
-import { registerEndpoint } from "./endpoint.js";
-import { registerLock } from "./lock.js";
-import { registerMakeMirror } from "./make-mirror.js";
-import { registerMember } from "./member.js";
-import { registerMigrate } from "./migrate.js";
-import { registerMoveLeader } from "./move-leader.js";
-import { registerDel } from "./del.js";
-import { registerElect } from "./elect.js";
-import { registerGet } from "./get.js";
-import { registerLease } from "./lease.js";
-import { registerPut } from "./put.js";
-import { registerRole } from "./role.js";
-import { registerSnapshot } from "./snapshot.js";
-import { registerUser } from "./user.js";
 import { setRawArgs } from "./raw-args.js";
 import { usageText } from "./usage.js";
-import { registerTxn } from "./txn.js";
-import { registerVersion } from "./version.js";
-import { registerWatch } from "./watch.js";
 
 const NAME = "tsctl";
 
-export function buildV3Program(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command's module, loaded on demand: a run of one command registers only
+ * that one (help, completion and unknown words load them all).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  alarm: async () => (await import("./alarm.js")).registerAlarm,
+  auth: async () => (await import("./auth.js")).registerAuth,
+  check: async () => (await import("./check.js")).registerCheck,
+  compaction: async () => (await import("./compaction.js")).registerCompaction,
+  completion: async () => (await import("../completion.js")).registerCompletion,
+  defrag: async () => (await import("./defrag.js")).registerDefrag,
+  del: async () => (await import("./del.js")).registerDel,
+  elect: async () => (await import("./elect.js")).registerElect,
+  endpoint: async () => (await import("./endpoint.js")).registerEndpoint,
+  get: async () => (await import("./get.js")).registerGet,
+  lease: async () => (await import("./lease.js")).registerLease,
+  lock: async () => (await import("./lock.js")).registerLock,
+  "make-mirror": async () => (await import("./make-mirror.js")).registerMakeMirror,
+  member: async () => (await import("./member.js")).registerMember,
+  migrate: async () => (await import("./migrate.js")).registerMigrate,
+  "move-leader": async () => (await import("./move-leader.js")).registerMoveLeader,
+  put: async () => (await import("./put.js")).registerPut,
+  role: async () => (await import("./role.js")).registerRole,
+  snapshot: async () => (await import("./snapshot.js")).registerSnapshot,
+  txn: async () => (await import("./txn.js")).registerTxn,
+  user: async () => (await import("./user.js")).registerUser,
+  version: async () => (await import("./version.js")).registerVersion,
+  watch: async () => (await import("./watch.js")).registerWatch,
+};
+
+function rootProgram(): Command {
   const program = new Command(NAME);
   program
     .description("A simple command line client for etcd3.")
@@ -44,29 +53,20 @@ export function buildV3Program(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
   addGlobalOptions(program);
-  registerGet(program);
-  registerPut(program);
-  registerDel(program);
-  registerTxn(program);
-  registerCompaction(program);
-  registerWatch(program);
-  registerLease(program);
-  registerMember(program);
-  registerEndpoint(program);
-  registerAlarm(program);
-  registerDefrag(program);
-  registerMoveLeader(program);
-  registerAuth(program);
-  registerUser(program);
-  registerRole(program);
-  registerLock(program);
-  registerElect(program);
-  registerSnapshot(program);
-  registerMakeMirror(program);
-  registerCheck(program);
-  registerMigrate(program);
-  registerVersion(program);
-  registerCompletion(program);
+  return program;
+}
+
+/**
+ * The v3 program. With `only` naming a top-level command, just that command is registered
+ * (enough to parse and run it); otherwise the whole tree.
+ */
+export async function buildV3Program(only?: string): Promise<Command> {
+  const program = rootProgram();
+  const names =
+    only !== undefined && only !== "completion" && Object.hasOwn(COMMANDS, only)
+      ? [only]
+      : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((n) => COMMANDS[n]!()))) register(program);
   // Help and usage in etcdctl's layout, for the root and every subcommand.
   for (const c of [program, ...allCommands(program)]) {
     c.configureHelp({ formatHelp: (cmd) => usageText(cmd) });
@@ -142,7 +142,14 @@ function flagErrorText(err: CommanderError): string {
 }
 
 /** The deepest command named by the words of args (skipping flags and their values). */
-function commandFor(program: Command, args: string[]): Command {
+function commandFor(program: Command, args: string[]): Command;
+/** With `firstWord`: the first word that is not a flag or a flag's value. */
+function commandFor(program: Command, args: string[], firstWord: true): string | undefined;
+function commandFor(
+  program: Command,
+  args: string[],
+  firstWord = false,
+): Command | string | undefined {
   let cmd = program;
   const takesValue = (flag: string): boolean => {
     for (let c: Command | null = cmd; c !== null; c = c.parent) {
@@ -158,11 +165,12 @@ function commandFor(program: Command, args: string[]): Command {
       if (!a.includes("=") && takesValue(a)) i++;
       continue;
     }
+    if (firstWord) return a;
     const next = cmd.commands.find((c) => c.name() === a);
     if (next === undefined) break;
     cmd = next;
   }
-  return cmd;
+  return firstWord ? undefined : cmd;
 }
 
 function failWithUsage(cmd: Command, message: string): never {
@@ -173,12 +181,13 @@ function failWithUsage(cmd: Command, message: string): never {
 
 export async function runV3(args: string[]): Promise<void> {
   setRawArgs(args);
+  const first = commandFor(rootProgram(), args, true);
   // A closed pipe (e.g. `| head`) ends the command quietly instead of with a stack trace.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(1);
     throw err;
   });
-  const program = buildV3Program();
+  const program = await buildV3Program(first);
   if (args.length === 0) {
     process.stdout.write(program.helpInformation());
     return;
@@ -195,7 +204,9 @@ export async function runV3(args: string[]): Promise<void> {
         );
         throw new CommandError(ExitCode.Error, `unknown command "${name}" for "${NAME}"`);
       }
-      failWithUsage(commandFor(program, args), flagErrorText(err));
+      // The root's usage lists every command: build the whole tree for it.
+      const target = commandFor(program, args);
+      failWithUsage(target === program ? await buildV3Program() : target, flagErrorText(err));
     }
     if (err instanceof FlagError)
       failWithUsage(err.command ?? commandFor(program, args), err.message);

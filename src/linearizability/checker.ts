@@ -171,6 +171,30 @@ function checkPartition<S, I, O>(
     seen.push(linearized.words.slice());
     return true;
   };
+  // Indeterminate operations with identical inputs are interchangeable (same effect, no
+  // output, no deadline): only ever linearize the earliest-called pending one of a class,
+  // which removes the factorial blow-up of trying them in every order.
+  const classOf = new Int32Array(ops.length).fill(-1);
+  const rankInClass = new Int32Array(ops.length);
+  const classSizes: number[] = [];
+  const classIds = new Map<string, number>();
+  const byCall = ops.map((_, id) => id).sort((a, b) => ops[a]!.callMs - ops[b]!.callMs || a - b);
+  for (const id of byCall) {
+    const op = ops[id]!;
+    if (op.returnMs !== undefined || op.output !== undefined) continue;
+    const key = JSON.stringify(op.input, (_k, v: unknown) =>
+      typeof v === "bigint" ? v.toString() : v,
+    );
+    let c = classIds.get(key);
+    if (c === undefined) {
+      c = classSizes.length;
+      classIds.set(key, c);
+      classSizes.push(0);
+    }
+    classOf[id] = c;
+    rankInClass[id] = classSizes[c]!++;
+  }
+  const classDone = new Int32Array(classSizes.length);
   const stack: { call: Node; state: S }[] = [];
   let state = model.init();
   let entry = head.next;
@@ -180,6 +204,11 @@ function checkPartition<S, I, O>(
     if ((++steps & 0xfff) === 0 && Date.now() > deadline) return { verdict: "unknown", longest };
     if (entry === null) throw new Error("linearizability search ran off the event list");
     if (entry.isCall) {
+      const cls = classOf[entry.id]!;
+      if (cls >= 0 && rankInClass[entry.id] !== classDone[cls]) {
+        entry = entry.next;
+        continue;
+      }
       const op = ops[entry.id]!;
       const result = model.step(state, op.input, op.output);
       let advanced = false;
@@ -187,6 +216,7 @@ function checkPartition<S, I, O>(
         linearized.flip(entry.id);
         if (remember(model.stateKey(result.state))) {
           stack.push({ call: entry, state });
+          if (cls >= 0) classDone[cls]!++;
           state = result.state;
           lift(entry);
           longest = Math.max(longest, stack.length);
@@ -203,6 +233,7 @@ function checkPartition<S, I, O>(
       if (top === undefined) return { verdict: "illegal", longest };
       state = top.state;
       linearized.flip(top.call.id);
+      if (classOf[top.call.id]! >= 0) classDone[classOf[top.call.id]!]!--;
       unlift(top.call);
       entry = top.call.next;
     }

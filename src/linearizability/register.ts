@@ -56,6 +56,8 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
 
 type RegisterOp = Operation<RegisterInput, RegisterOutput>;
 
+const UNOBSERVED = "\u0000unobserved";
+
 function writtenValue(input: RegisterInput): string | undefined {
   return input.kind === "put" || input.kind === "cas" ? input.value : undefined;
 }
@@ -89,6 +91,22 @@ export function checkRegisterHistory(ops: RegisterOp[], options: CheckOptions = 
     const k = `${op.input.key}\u0000${seen}`;
     observedBy.set(k, Math.min(observedBy.get(k) ?? Infinity, op.returnMs));
   }
+  // A value no read or CAS ever observed is indistinguishable from any other such value:
+  // writing one sentinel instead lets equal states (and interchangeable operations) merge.
+  const observedValues = new Set<string>();
+  for (const op of ops) {
+    if (op.output?.kind === "get" && op.output.value !== null) {
+      observedValues.add(`${op.input.key}\u0000${op.output.value}`);
+    }
+    if (op.input.kind === "cas" && op.input.expected !== null) {
+      observedValues.add(`${op.input.key}\u0000${op.input.expected}`);
+    }
+  }
+  ops = ops.map((op) => {
+    const v = writtenValue(op.input);
+    if (v === undefined || observedValues.has(`${op.input.key}\u0000${v}`)) return op;
+    return { ...op, input: { ...op.input, value: UNOBSERVED } as RegisterInput };
+  });
   const tightened: RegisterOp[] = [];
   const observedOnly: RegisterOp[] = [];
   for (const op of ops) {

@@ -21,6 +21,8 @@ for (const f of faults ?? []) {
   if (!FAULT_KINDS.includes(f))
     throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(",")}`);
 }
+// Ctrl-C: exit through process.exit so the cluster's exit hook kills the members.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const verbose = process.argv.includes("--verbose");
 const seed = num("seed", Date.now() % 1_000_000);
 console.error(`chaos: seed=${seed}`);

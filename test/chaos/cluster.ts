@@ -86,6 +86,7 @@ export class ChaosCluster implements LinkTable {
         ...["--election-timeout", String(opts.electionMs ?? 500)],
       ];
     });
+    process.on("exit", cluster.killAllNow);
     for (const m of cluster.members) cluster.spawn(m);
     try {
       await Promise.all(cluster.members.map((m) => cluster.waitHealthy(m, 30_000)));
@@ -255,7 +256,21 @@ export class ChaosCluster implements LinkTable {
     }
   }
 
+  /** Last resort when the harness itself exits early: SIGKILL our members by PID. */
+  private readonly killAllNow = (): void => {
+    for (const m of this.members) {
+      if (m.process?.pid !== undefined && m.process.exitCode === null) {
+        try {
+          process.kill(m.process.pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+    }
+  };
+
   async destroy(keepDir = false): Promise<void> {
+    process.off("exit", this.killAllNow);
     for (const m of this.members) {
       this.resume(m);
       await this.kill9(m);

@@ -41,6 +41,7 @@ function leaseCapture(name: string) {
 // Raft indexes, revisions and timings move between the two runs.
 const maskStatus = (s: string) =>
   s
+    .replace(/"(raftIndex|raftAppliedIndex)":\d+/g, '"$1":N')
     .replace(/("raftIndex"|"raftAppliedIndex"|"RaftIndex"|"RaftAppliedIndex")( ?: ?)\d+/g, "$1$2N")
     .replace(/\b(true|false), (\d+), \d+, \d+, /g, "$1, $2, N, N, ")
     .replace(/\|\s+\d+ \|\s+\d+ \|\s+$/gm, "| N | N |");
@@ -55,6 +56,9 @@ const maskTook = (s: string) =>
     .replace(/ {2,}/g, " ");
 const maskHash = (s: string) =>
   s
+    .replace(/\| +\d+ \|$/gm, "| H |")
+    .replace(/^\+-+\+-+\+$/gm, "+-+-+")
+    .replace(/^\|( +ENDPOINT +)\| +HASH +\|$/gm, "|$1| HASH |")
     .replace(/, \d+$/gm, ", H")
     .replace(/"hash":\d+/g, '"hash":H')
     .replace(/"Hash" : \d+/g, '"Hash" : H');
@@ -165,7 +169,6 @@ const rows: Row[] = [
     name: `endpoint status -w ${w}`,
     args: () => ["endpoint", "status", "-w", w],
     mask: maskStatus,
-    stdout: w !== "json" && w !== "fields",
   })),
   {
     name: "endpoint status --cluster",
@@ -176,7 +179,6 @@ const rows: Row[] = [
     name: `endpoint hashkv -w ${w}`,
     args: () => ["endpoint", "hashkv", "-w", w],
     mask: maskHash,
-    stdout: w !== "json" && w !== "fields" && w !== "table",
   })),
   {
     name: "endpoint hashkv --rev=1",

@@ -281,6 +281,7 @@ export class MvccStore {
     } finally {
       this.inBatch = false;
       this.doomed = undefined;
+      this.cachedSizeBytes = undefined;
     }
     this.appliedIndex = consistentIndex;
     this.committedRev = this.rev;
@@ -470,6 +471,7 @@ export class MvccStore {
       this.be.transaction(() => {
         for (let i = this.purgePos; i < end; i++) this.be.delete(this.purgeQueue[i]!);
       });
+      this.cachedSizeBytes = undefined;
       this.purgePos = end;
     }
     if (this.purgePos === this.purgeQueue.length) {
@@ -717,9 +719,16 @@ export class MvccStore {
    * write, so the PRAGMA statements are prepared once (db.pragma() compiles one per call).
    */
   dbSizeBytes(): number {
+    // Between batches nothing writes, so the figure is cached until the next write.
+    if (!this.inBatch && this.cachedSizeBytes !== undefined) return this.cachedSizeBytes;
     const s = this.sizeStatements();
-    return s.pageCount.get()! * s.pageSize.get()!;
+    const bytes = s.pageCount.get()! * s.pageSize.get()!;
+    if (!this.inBatch) this.cachedSizeBytes = bytes;
+    return bytes;
   }
+
+  /** dbSizeBytes() as of the last write (undefined: recompute); cleared by every write. */
+  private cachedSizeBytes: number | undefined;
 
   /** Bytes in use (free pages excluded). */
   dbSizeInUseBytes(): number {
@@ -747,6 +756,7 @@ export class MvccStore {
     }
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.exec("VACUUM");
+    this.cachedSizeBytes = undefined;
   }
 
   /**

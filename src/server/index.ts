@@ -33,6 +33,7 @@ import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-c
 import { clientListenerTls, listenTarget, peerClientTls, peerServerTls } from "./listen-targets.js";
 import { checkIntervalFromEnv, startAutoCompaction } from "./auto-compaction.js";
 import { resolveDiscovery } from "./discovery.js";
+import { resolveDiscoverySrv } from "./discovery-srv.js";
 import { alreadyBootstrapped } from "./bootstrap-check.js";
 
 export interface RunningMember {
@@ -89,7 +90,7 @@ export async function startMember(
   logger: Logger,
   opts: StartOptions = { exitOnRemoval: true },
 ): Promise<RunningMember> {
-  cfg = await resolveDiscovery(cfg, logger);
+  cfg = await resolveDiscoverySrv(await resolveDiscovery(cfg, logger));
   const mcfg = toMemberConfig(cfg);
   const peerListeners: PeerListener[] = [];
   const clientListeners: ClientListener[] = [];

@@ -20,6 +20,7 @@ import {
   type RealEtcd,
 } from "../helpers/index.js";
 import { computeMemberId } from "../../src/membership/ids.js";
+import { startTestDns } from "../unit/server/dns-server.js";
 import { startTsctlCluster, type TsctlCluster } from "./cluster.js";
 
 const NOSPACE = "Error: etcdserver: mvcc: database space exceeded\n";
@@ -741,5 +742,74 @@ test(
         new RegExp(`member ${BigInt(id).toString(16)} has already been bootstrapped`),
       );
     });
+  },
+);
+
+test(
+  "--discovery-srv bootstraps a 3-member cluster from SRV records (test DNS server)",
+  { skip: skipWithoutEtcd, timeout: 90_000 },
+  async () => {
+    const ports = await freePorts(6);
+    const peerPort = (i: number) => ports[2 * i + 1]!;
+    const dns = await startTestDns(
+      {
+        "_etcd-server._tcp.srv.test": [0, 1, 2].map((i) => ({
+          priority: 0,
+          weight: 10,
+          port: peerPort(i),
+          target: "localhost.",
+        })),
+      },
+      { localhost: "127.0.0.1" },
+    );
+    const servers: OneServer[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const clientUrl = `http://127.0.0.1:${ports[2 * i]}`;
+        servers.push(
+          startServer(
+            [
+              "--name",
+              `s${i + 1}`,
+              "--data-dir",
+              "data",
+              "--listen-client-urls",
+              clientUrl,
+              "--advertise-client-urls",
+              clientUrl,
+              "--listen-peer-urls",
+              `http://127.0.0.1:${peerPort(i)}`,
+              "--initial-advertise-peer-urls",
+              `http://localhost:${peerPort(i)}`,
+              "--discovery-srv",
+              "srv.test",
+              "--heartbeat-interval",
+              "50",
+              "--election-timeout",
+              "500",
+            ],
+            { TSCTL_DNS_SERVER: dns.address },
+          ),
+        );
+      }
+      const endpoints = [0, 1, 2].map((i) => `127.0.0.1:${ports[2 * i]}`);
+      await waitFor(
+        "SRV-discovered cluster",
+        async () =>
+          (await etcdctl(endpoints.join(","), ["endpoint", "health"])).code === 0
+            ? true
+            : undefined,
+        30_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${servers.map((s) => s.logs()).join("\n")}`);
+      });
+      const list = await ok(endpoints[0]!, "member", "list");
+      for (let i = 0; i < 3; i++) {
+        assert.ok(list.includes(`, s${i + 1}, http://localhost:${peerPort(i)}, `), list);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await dns.close();
+    }
   },
 );

@@ -12,6 +12,8 @@ import {
   discoveryMemberId,
 } from "../../../src/server/discovery.js";
 import { validateJoin } from "../../../src/server/join-validation.js";
+import { initialClusterFromSrv, systemLookups } from "../../../src/server/discovery-srv.js";
+import { startTestDns } from "./dns-server.js";
 import { createLogger } from "../../../src/log/logger.js";
 import type { TlsConfig } from "../../../src/config/server-config.js";
 
@@ -268,4 +270,52 @@ test("validateJoin: etcd's texts for a member count mismatch and unmatched peer 
     ),
     `error validating peerURLs ${cluster}: PeerURLs: no match found for existing member (f27b0fa94ed5cbd, [http://b:1]), last resolver error (resolved urls: "http://b:1" != "http://c:1")`,
   );
+});
+
+test("initialClusterFromSrv: own record gets --name, others 0, 1, ...; missing self fails", async () => {
+  const dns = await startTestDns(
+    {
+      "_etcd-server._tcp.example.test": [
+        { priority: 0, weight: 10, port: 2380, target: "m1.example.test." },
+        { priority: 0, weight: 10, port: 2381, target: "m2.example.test." },
+        { priority: 0, weight: 10, port: 2382, target: "m3.example.test." },
+      ],
+    },
+    {
+      "m1.example.test": "127.0.0.1",
+      "m2.example.test": "127.0.0.1",
+      "m3.example.test": "127.0.0.1",
+    },
+  );
+  try {
+    const lookups = systemLookups(dns.address);
+    const cfg = {
+      name: "me",
+      discoverySrv: "example.test",
+      discoverySrvName: "",
+      initialAdvertisePeerUrls: ["http://127.0.0.1:2381"],
+    };
+    const text = await initialClusterFromSrv(cfg, lookups);
+    assert.deepEqual(text.split(",").sort(), [
+      "0=http://m1.example.test:2380",
+      "1=http://m3.example.test:2382",
+      "me=http://m2.example.test:2381",
+    ]);
+    await assert.rejects(
+      initialClusterFromSrv(
+        { ...cfg, initialAdvertisePeerUrls: ["http://127.0.0.1:9999"] },
+        lookups,
+      ),
+      { message: 'cannot find local etcd member "me" in SRV records' },
+    );
+    await assert.rejects(
+      initialClusterFromSrv({ ...cfg, discoverySrv: "nothing.test" }, lookups),
+      (err: Error) =>
+        /^error querying DNS SRV records for _etcd-server-ssl .*; error querying DNS SRV records for _etcd-server /.test(
+          err.message,
+        ),
+    );
+  } finally {
+    await dns.close();
+  }
 });

@@ -2,6 +2,8 @@
 // one-member cluster, in every format each supports, with their argument errors.
 import { compatSuite, etcdctl } from "./v3-harness.js";
 import type { Row, RowContext } from "./v3-harness.js";
+import assert from "node:assert/strict";
+import { runCli } from "../helpers/index.js";
 import type { CliResult } from "../helpers/index.js";
 
 const formats = ["simple", "json", "fields", "protobuf", "table"];
@@ -30,11 +32,13 @@ const maskMember = (s: string) =>
 
 function leaseCapture(name: string) {
   return (r: CliResult, c: RowContext) => {
-    const m = /lease ([0-9a-f]{16}) granted/.exec(r.stdout);
-    if (m === null) return;
-    c.vars[name] = m[1]!;
-    c.masks[m[1]!] = `<${name}>`;
-    c.masks[BigInt("0x" + m[1]!).toString()] = `<${name}#>`;
+    const hex = /lease ([0-9a-f]{16}) granted/.exec(r.stdout)?.[1];
+    const dec = /"ID" ?: ?(\d+)/.exec(r.stdout)?.[1];
+    const id = hex !== undefined ? BigInt("0x" + hex) : dec !== undefined ? BigInt(dec) : undefined;
+    if (id === undefined) return;
+    c.vars[name] = id.toString(16).padStart(16, "0");
+    c.masks[c.vars[name]!] = `<${name}>`;
+    c.masks[id.toString()] = `<${name}#>`;
   };
 }
 
@@ -69,7 +73,8 @@ const rows: Row[] = [
   ...["json", "fields", "protobuf", "table"].map((w) => ({
     name: `lease grant -w ${w}`,
     args: () => ["lease", "grant", "50", "-w", w],
-    stdout: w !== "json" && w !== "fields",
+    capture: leaseCapture(`G${w}`),
+    stdout: w !== "protobuf",
   })),
   { name: "put with lease", args: (c) => ["put", `${c.p}lk`, "v", `--lease=${c.vars.L1}`] },
   {
@@ -129,15 +134,24 @@ const rows: Row[] = [
     name: "member remove",
     args: () => ["member", "remove", learner],
     between: async (c) => {
-      const r = await etcdctl(
-        c,
-        "member",
-        "add",
-        "again",
-        `--peer-urls=${peerUrl(c)}`,
-        "--learner",
-      );
-      memberCapture(r, c);
+      // Right after a removal etcd may still answer "member not found": retry briefly.
+      for (let attempt = 0; ; attempt++) {
+        const r = await runCli("etcdctl", [
+          "--endpoints",
+          c.endpoint,
+          "member",
+          "add",
+          "again",
+          `--peer-urls=${peerUrl(c, 2)}`,
+          "--learner",
+        ]);
+        if (r.code === 0 || attempt >= 10) {
+          assert.equal(r.code, 0, r.stderr);
+          memberCapture(r, c);
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 300));
+      }
     },
     mask: maskMember,
   },

@@ -96,9 +96,11 @@ test("check perf passes on an idle member (shortened run) and cleans up", opts, 
 test("watch -i: watch lines and progress requests", opts, async () => {
   const w = startTsctl(["--endpoints", src!.endpoint, "watch", "-i"], "watch wi/ --prefix\n");
   try {
-    await new Promise((r) => setTimeout(r, 1000));
-    await ctl(src!, "put", "wi/x", "1");
-    await until(() => w.output().includes("PUT\nwi/x\n1\n"));
+    // The watch exists once a write shows up; keep writing until one does.
+    await until(async () => {
+      await ctl(src!, "put", "wi/x", "1");
+      return w.output().includes("PUT\nwi/x\n1\n");
+    });
     w.child.stdin.write("progress\n");
     await until(() => /progress notify: \d+/.test(w.output()));
     w.child.stdin.write("bogus\n");

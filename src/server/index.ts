@@ -74,6 +74,7 @@ export function toMemberConfig(cfg: ServerConfig): MemberConfig {
     enableV2: cfg.enableV2,
     autoCompactionMode: cfg.autoCompactionMode,
     autoCompactionRetention: cfg.autoCompactionRetention,
+    forceNewCluster: cfg.forceNewCluster,
     bcryptCost: cfg.bcryptCost,
     authTokenTtlSeconds: cfg.authTokenTtlSeconds,
     authToken: cfg.authToken,

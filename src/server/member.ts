@@ -37,6 +37,7 @@ import { decodeEnvelope, encodeEnvelope, RequestKind } from "./envelope.js";
 import { decodeSnapshotData, encodeSnapshotData } from "./snapshot-data.js";
 import type { MemberConfig } from "./member-config.js";
 import { validateJoin } from "./join-validation.js";
+import { forceNewClusterLog } from "./force-new-cluster.js";
 import type { StateMachine, ApplyResult } from "./state-machine.js";
 
 /** WAL metadata: who this member is and which cluster it belongs to. */
@@ -224,9 +225,26 @@ export class Member {
         snapshotIndex = snapshot.metadata.index;
         confState = snapshot.metadata.confState;
       }
-      storage.append(opened.entries);
-      storage.setHardState(opened.hardState);
+      let entries = opened.entries;
       hardState = opened.hardState;
+      if (cfg.forceNewCluster) {
+        const forced = forceNewClusterLog({
+          selfId: id,
+          confState,
+          entries,
+          hardState,
+          snapshotIndex,
+          snapshotTerm: snapshot?.metadata.term ?? 0,
+        });
+        await wal.save(forced.hardState, forced.appended);
+        entries = forced.entries;
+        hardState = forced.hardState;
+        logger.warn("forcing restart as a single-member cluster", {
+          "removed-member-ids": forced.removed.map((m) => m.toString(16)),
+        });
+      }
+      storage.append(entries);
+      storage.setHardState(hardState);
     } else {
       state = deps.openStateMachine(join(snapDir, "db"));
       if (cfg.initialClusterState === "existing") {

@@ -21,7 +21,7 @@ import {
 } from "../helpers/index.js";
 import { computeMemberId } from "../../src/membership/ids.js";
 import { startTestDns } from "../unit/server/dns-server.js";
-import { startTsctlCluster, type TsctlCluster } from "./cluster.js";
+import { startTsctlCluster, waitHealthy, type TsctlCluster, type TsctlMember } from "./cluster.js";
 
 const NOSPACE = "Error: etcdserver: mvcc: database space exceeded\n";
 
@@ -811,5 +811,36 @@ test(
       await Promise.all(servers.map((s) => s.stop()));
       await dns.close();
     }
+  },
+);
+
+test(
+  "--force-new-cluster restarts a member from its data as a one-member cluster",
+  { skip: skipWithoutEtcd, timeout: 90_000 },
+  async () => {
+    await withCluster({ size: 3 }, async (c) => {
+      const [m1, m2, m3] = c.members as [TsctlMember, TsctlMember, TsctlMember];
+      for (let i = 0; i < 5; i++) await ok(c.endpoints, "put", `f${i}`, `v${i}`);
+      const id1 = (await ok(m1.endpoint, "endpoint", "status")).split(", ")[1]!;
+      for (const m of [m1, m2, m3]) await c.stop(m);
+      m1.args = [...m1.args, "--force-new-cluster"];
+      await c.start(m1);
+      await waitHealthy(m1, 20_000);
+      const list = (await ok(m1.endpoint, "member", "list")).trim().split("\n");
+      assert.equal(list.length, 1, list.join("\n"));
+      assert.match(
+        list[0]!,
+        new RegExp(`^${id1}, started, m1, ${m1.peerUrl}, ${m1.clientUrl}, false$`),
+      );
+      assert.equal(await ok(m1.endpoint, "get", "f4", "--print-value-only"), "v4\n");
+      assert.equal(await ok(m1.endpoint, "put", "after", "force"), "OK\n");
+      // Restarting without the flag keeps the one-member configuration.
+      await c.stop(m1);
+      m1.args = m1.args.filter((a) => a !== "--force-new-cluster");
+      await c.start(m1);
+      await waitHealthy(m1, 20_000);
+      assert.equal((await ok(m1.endpoint, "member", "list")).trim().split("\n").length, 1);
+      assert.equal(await ok(m1.endpoint, "get", "after", "--print-value-only"), "force\n");
+    });
   },
 );

@@ -14,6 +14,9 @@ import {
 import { validateJoin } from "../../../src/server/join-validation.js";
 import { initialClusterFromSrv, systemLookups } from "../../../src/server/discovery-srv.js";
 import { startTestDns } from "./dns-server.js";
+import { forceNewClusterLog } from "../../../src/server/force-new-cluster.js";
+import { decodeConfChange, encodeConfChange } from "../../../src/raft/index.js";
+import { ConfChangeType, EntryType, type Entry } from "../../../src/raft/types.js";
 import { createLogger } from "../../../src/log/logger.js";
 import type { TlsConfig } from "../../../src/config/server-config.js";
 
@@ -318,4 +321,46 @@ test("initialClusterFromSrv: own record gets --name, others 0, 1, ...; missing s
   } finally {
     await dns.close();
   }
+});
+
+test("forceNewClusterLog: drops uncommitted entries, appends committed removals of the others", () => {
+  const add = (index: number, nodeId: bigint): Entry => ({
+    term: 2,
+    index,
+    type: EntryType.ConfChange,
+    data: encodeConfChange({
+      id: 1n,
+      type: ConfChangeType.AddNode,
+      nodeId,
+      context: new Uint8Array(0),
+    }),
+  });
+  const normal = (index: number): Entry => ({
+    term: 2,
+    index,
+    type: EntryType.Normal,
+    data: new Uint8Array(0),
+  });
+  const forced = forceNewClusterLog({
+    selfId: 1n,
+    confState: { voters: [1n, 2n, 3n], learners: [] },
+    entries: [normal(11), add(12, 4n), normal(13), add(14, 5n)],
+    hardState: { term: 3, vote: 2n, commit: 13 },
+    snapshotIndex: 10,
+    snapshotTerm: 2,
+  });
+  assert.deepEqual(forced.removed.sort(), [2n, 3n, 4n]);
+  assert.deepEqual(
+    forced.entries.map((e) => e.index),
+    [11, 12, 13, 14, 15, 16],
+  );
+  assert.deepEqual(forced.hardState, { term: 3, vote: 2n, commit: 16 });
+  assert.deepEqual(
+    forced.appended.map((e) => [
+      e.term,
+      decodeConfChange(e.data).type,
+      decodeConfChange(e.data).nodeId,
+    ]),
+    forced.removed.map((id) => [3, ConfChangeType.RemoveNode, id]),
+  );
 });

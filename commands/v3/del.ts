@@ -50,10 +50,12 @@ export function registerDel(program: Command): void {
       .command("del")
       .description("Removes the specified key or range of keys [key, range_end)")
       .usage("[options] <key> [range_end]"),
-  ).action((args: string[], flags: DelFlags, cmd: Command) =>
-    run(cmd, async (ctx) => {
+  ).action((args: string[], flags: DelFlags, cmd: Command) => {
+    // Loaded alongside the printer rather than after it.
+    const fastKv = import("./fast-kv.js");
+    return run(cmd, async (ctx) => {
       const req = delRequest(args, flags);
-      const { kvCall, encodeDeleteRange, decodeDeleteRange } = await import("./fast-kv.js");
+      const { kvCall, encodeDeleteRange, decodeDeleteRange } = await fastKv;
       const resp = await kvCall(
         ctx,
         "DeleteRange",
@@ -62,6 +64,6 @@ export function registerDel(program: Command): void {
         (c) => c.kv.deleteRange(req),
       );
       ctx.printer.del(resp);
-    }),
-  );
+    });
+  });
 }

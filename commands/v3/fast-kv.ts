@@ -216,6 +216,9 @@ export function decodeDeleteRange(buf: Buffer): DeleteRangeResponse {
 
 // ---- one unary call over HTTP/2 ----
 
+// Started when this module loads, so it overlaps with the rest of the command's start-up.
+const http2Module = import("node:http2");
+
 /** host:port when the fast path applies to these globals, else undefined. */
 export function fastTarget(g: GlobalOptions): string | undefined {
   if (g.endpoints.length !== 1 || g.user !== undefined) return undefined;
@@ -238,7 +241,7 @@ export async function unary(
   body: Buffer,
   timeoutMs: number,
 ): Promise<Buffer | undefined> {
-  const http2 = await import("node:http2");
+  const http2 = await http2Module;
   return new Promise((resolve, reject) => {
     let sent = false;
     const session = http2.connect(`http://${target}`);

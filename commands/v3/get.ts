@@ -105,10 +105,12 @@ export function registerGet(program: Command): void {
       .usage("[options] <key> [range_end]"),
   ).action((args: string[], flags: GetFlags, cmd: Command) => {
     const req = getRequest(args, flags, cmd);
+    // Loaded alongside the printer rather than after it.
+    const fastKv = import("./fast-kv.js");
     return run(
       cmd,
       async (ctx) => {
-        const { kvCall, encodeRange, decodeRange } = await import("./fast-kv.js");
+        const { kvCall, encodeRange, decodeRange } = await fastKv;
         const resp = await kvCall(ctx, "Range", encodeRange(req), decodeRange, (c) =>
           c.kv.range(req),
         );

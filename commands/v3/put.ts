@@ -66,17 +66,19 @@ export function registerPut(program: Command): void {
       .command("put")
       .description("Puts the given key into the store")
       .usage("[options] <key> <value> (<value> can also be given from stdin)"),
-  ).action((args: string[], flags: PutFlags, cmd: Command) =>
-    run(cmd, async (ctx) => {
+  ).action((args: string[], flags: PutFlags, cmd: Command) => {
+    // Loaded alongside the printer rather than after it.
+    const fastKv = import("./fast-kv.js");
+    return run(cmd, async (ctx) => {
       let stdinValue: Buffer | undefined;
       if (args.length === 1 && !flags.ignoreValue) {
         const { readStdin } = await import("./prompt.js");
         stdinValue = await readStdin();
       }
       const req = putRequest(args, flags, stdinValue);
-      const { kvCall, encodePut, decodePut } = await import("./fast-kv.js");
+      const { kvCall, encodePut, decodePut } = await fastKv;
       const resp = await kvCall(ctx, "Put", encodePut(req), decodePut, (c) => c.kv.put(req));
       ctx.printer.put(resp);
-    }),
-  );
+    });
+  });
 }

@@ -99,3 +99,17 @@ test("ETCDCTL_ENDPOINTS together with --endpoints is refused", async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /conflicting environment variable "ETCDCTL_ENDPOINTS"/);
 });
+
+test("tabwrite aligns tab-terminated cells like Go's text/tabwriter (tab padding)", async () => {
+  const { tabwrite } = await import("../../commands/v3/usage.js");
+  // Widths round up to multiples of 8 (cell + 1 padding); a line without tabs ends a block.
+  assert.equal(
+    tabwrite("a\tx\nlonger-than-8\ty\nHEAD\n\tz"),
+    "a\t\tx\nlonger-than-8\ty\nHEAD\n\tz",
+  );
+  // As etcdctl's `user add` usage: a 28-wide cell makes the column 32 wide.
+  assert.equal(
+    tabwrite('      --new-user-password=""\tS\n  -h, --help[=false]\tH'),
+    '      --new-user-password=""\tS\n  -h, --help[=false]\t\tH',
+  );
+});

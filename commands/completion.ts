@@ -1,6 +1,6 @@
 // Shell completion for tsctl, generated from the commander command tree (subcommands and
-// their flags): `tsctl completion bash|zsh|fish` prints a script, and
-// `node --import tsx commands/completion.ts --write` refreshes completions/tsctl.{bash,zsh,fish}.
+// their flags): `tsctl completion bash|zsh|fish|powershell` prints a script, and
+// `node --import tsx commands/completion.ts --write` refreshes completions/tsctl.*.
 import type { Command, Option } from "commander";
 
 interface Node {
@@ -105,10 +105,46 @@ export function fishCompletion(root: Command): string {
   return lines.join("\n") + "\n";
 }
 
+function psQuote(s: string): string {
+  return "'" + s.replace(/'/g, "''") + "'";
+}
+
+export function powershellCompletion(root: Command): string {
+  const name = root.name();
+  const nodes = walk(root, "", []);
+  const entries = nodes
+    .map((n) => {
+      const words = [...n.subcommands, ...n.flags.map((f) => f.name)];
+      return `  ${psQuote(n.path)} = @(${words.map(psQuote).join(", ")})`;
+    })
+    .join("\n");
+  return `# powershell completion for ${name} (generated from its command tree)
+$__${name}Words = @{
+${entries}
+}
+Register-ArgumentCompleter -Native -CommandName ${name} -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $path = ''
+  foreach ($e in $commandAst.CommandElements | Select-Object -Skip 1) {
+    $w = $e.ToString()
+    if ($w -eq $wordToComplete) { break }
+    if ($w.StartsWith('-')) { continue }
+    $next = if ($path -eq '') { $w } else { "$path $w" }
+    if ($__${name}Words.ContainsKey($next)) { $path = $next }
+  }
+  $words = $__${name}Words[$path] + $__${name}Words['']
+  $words | Where-Object { $_ -like "$wordToComplete*" } | Sort-Object -Unique | ForEach-Object {
+    [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+  }
+}
+`;
+}
+
 export const SHELLS = {
   bash: bashCompletion,
   zsh: zshCompletion,
   fish: fishCompletion,
+  powershell: powershellCompletion,
 } as const;
 
 /** Adds `completion bash|zsh|fish` to the program (the tree is read when it runs). */

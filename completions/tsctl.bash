@@ -5,7 +5,7 @@ _tsctl_subcommands() {
     "alarm") echo "disarm list" ;;
     "auth") echo "enable disable" ;;
     "check") echo "perf datascale" ;;
-    "completion") echo "bash zsh fish" ;;
+    "completion") echo "bash zsh fish powershell" ;;
     "endpoint") echo "health status hashkv" ;;
     "lease") echo "grant revoke timetolive list keep-alive" ;;
     "member") echo "add remove update list promote" ;;
@@ -30,6 +30,7 @@ _tsctl_flags() {
     "completion bash") echo "--help" ;;
     "completion zsh") echo "--help" ;;
     "completion fish") echo "--help" ;;
+    "completion powershell") echo "--help" ;;
     "defrag") echo "--cluster --data-dir --help" ;;
     "del") echo "--from-key --prefix --prev-kv --help" ;;
     "elect") echo "--listen -l --help" ;;

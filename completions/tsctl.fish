@@ -72,10 +72,12 @@ complete -c tsctl -n '__fish_seen_subcommand_from compaction' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a bash
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a zsh
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -a fish
+complete -c tsctl -n '__fish_seen_subcommand_from completion' -a powershell
 complete -c tsctl -n '__fish_seen_subcommand_from completion' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from bash' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from zsh' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from fish' -l help -d 'help'
+complete -c tsctl -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from powershell' -l help -d 'help'
 complete -c tsctl -n '__fish_seen_subcommand_from defrag' -l cluster -d 'use all endpoints from the cluster member list'
 complete -c tsctl -n '__fish_seen_subcommand_from defrag' -l data-dir -d 'Optional. If present, defragments a data directory not in use by etcd.'
 complete -c tsctl -n '__fish_seen_subcommand_from defrag' -l help -d 'help'

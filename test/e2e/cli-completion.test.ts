@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { REPO_ROOT, runCli } from "../helpers/index.js";
 
-for (const shell of ["bash", "zsh", "fish"]) {
+for (const shell of ["bash", "zsh", "fish", "powershell"]) {
   test(`completions/tsctl.${shell} is what 'tsctl completion ${shell}' prints`, async () => {
     const r = await runCli("tsctl", ["completion", shell]);
     assert.equal(r.code, 0, r.stderr);

@@ -48,6 +48,7 @@ import {
   segmentName,
   syncDir,
   writeAll,
+  writeAllSync,
 } from "./segment.js";
 import type { Segment } from "./segment.js";
 
@@ -452,7 +453,7 @@ export class Wal {
           await this.installSegment(g.opens, bytes);
           this.schedulePurge();
         } else {
-          await writeAll(this.fh!, bytes, this.filePos);
+          writeAllSync(this.fh!.fd, bytes, this.filePos);
           this.filePos += bytes.length;
           this.onWrite?.(bytes.length);
           if (g.needSync) await this.datasync(this.fh!);

@@ -46,6 +46,27 @@ const rows: Row[] = [
     args: (c) => ["check", "datascale", `--prefix=${c.p}chk/`],
   },
   { name: "make-mirror no destination", args: () => ["make-mirror"] },
+  // Help in etcdctl's layout (commands whose etcdctl help has a long description are left out).
+  ...[
+    ["--help"],
+    ["get", "--help"],
+    ["watch", "--help"],
+    ["txn", "--help"],
+    ["lease", "grant", "--help"],
+    ["endpoint", "hashkv", "--help"],
+    ["endpoint", "--help"],
+    ["user", "add", "--help"],
+    ["role", "grant-permission", "--help"],
+    ["lock", "--help"],
+    ["make-mirror", "--help"],
+    ["snapshot", "restore", "--help"],
+    ["check", "perf", "--help"],
+    ["help", "del"],
+  ].map((args) => ({
+    name: `help: ${args.join(" ")}`,
+    args: () => args,
+    mask: (text: string) => text.replace("help for etcdctl", "help for tsctl"),
+  })),
 ];
 
 compatSuite("v3 misc", rows);

@@ -289,7 +289,12 @@ async function benchServer(kind: ServerKind): Promise<void> {
   }
   if (wanted("dataset")) {
     log(`${kind}: data set of ${dataSetKeys} keys`);
-    const c = await startCluster({ kind, size: 1, dir: baseDir });
+    const c = await startCluster({
+      kind,
+      size: 1,
+      dir: baseDir,
+      cpuProfileDir: kind === "tsctl" && profileDir ? profileDir : undefined,
+    });
     try {
       const label = `${dataSetKeys.toLocaleString("en-US")}-key data set`;
       const load = await fill(c, "data-set", dataSetKeys);
@@ -351,8 +356,10 @@ async function main(): Promise<void> {
     "",
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, node ${process.version}, ${version(ETCD_BIN, ["--version"])}; ` +
       `data dirs under ${arg("dir") ?? tmpdir()}. Each row runs ${durationMs / 1000} s of closed-loop load from ` +
-      `${workers} worker process(es) (grpc-js, pre-encoded requests, ${keySpace.toLocaleString("en-US")} random ` +
-      `8-byte keys, 256-byte values); the load generator shares the machine's CPUs with the server.`,
+      `${workers} worker process(es) (unary calls as pre-encoded gRPC over node:http2, watches over grpc-js; ` +
+      `${keySpace.toLocaleString("en-US")} random 8-byte keys, 256-byte values); the load generator shares the ` +
+      "machine's CPUs with the server. Server CPU µs/op (from /proc, all members) is the steadiest column " +
+      "when other work shares the machine.",
     `Machine load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end: ` +
       "other work on the machine makes the figures vary from run to run.",
     `The data set has ${dataSetKeys.toLocaleString("en-US")} keys${big ? "" : " (default; `--big` for 1M)"}.`,

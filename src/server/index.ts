@@ -47,13 +47,23 @@ export interface RunningMember {
   stop(): Promise<void>;
 }
 
+/**
+ * Entries kept behind a snapshot for slow followers. Not an etcd 3.4 flag; the chaos tests
+ * lower it (TSCTL_SNAPSHOT_CATCHUP_ENTRIES) so lagging followers catch up by snapshot.
+ */
+function snapshotCatchUpEntries(): number {
+  const text = process.env.TSCTL_SNAPSHOT_CATCHUP_ENTRIES;
+  const n = text === undefined ? NaN : Number(text);
+  return Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES;
+}
+
 export function toMemberConfig(cfg: ServerConfig): MemberConfig {
   return {
     name: cfg.name,
     dataDir: cfg.dataDir,
     walDir: cfg.walDir === "" ? undefined : cfg.walDir,
     snapshotCount: cfg.snapshotCount,
-    snapshotCatchUpEntries: DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES,
+    snapshotCatchUpEntries: snapshotCatchUpEntries(),
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     electionTimeoutMs: cfg.electionTimeoutMs,
     initialCluster: parseInitialCluster(cfg.initialCluster),

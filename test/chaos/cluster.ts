@@ -37,6 +37,7 @@ export interface ChaosMember {
 export interface ChaosClusterOptions {
   size?: number;
   snapshotCount?: number;
+  snapshotCatchUpEntries?: number;
   heartbeatMs?: number;
   electionMs?: number;
 }
@@ -53,6 +54,7 @@ export class ChaosCluster implements LinkTable {
     const size = opts.size ?? 3;
     const root = mkdtempSync(join(tmpdir(), "tsctl-chaos-"));
     const cluster = new ChaosCluster(root);
+    cluster.snapshotCatchUpEntries = opts.snapshotCatchUpEntries ?? 50;
     await cluster.snapshotBuild();
     const ports = await freePorts(size * 3);
     const proxyUrls: string[] = [];
@@ -117,6 +119,7 @@ export class ChaosCluster implements LinkTable {
     this.executable = join(app, "bin", "tsctl");
   }
   private executable = join(REPO_ROOT, "bin/tsctl");
+  private snapshotCatchUpEntries = 50;
 
   // LinkTable
   blocked(from: string | undefined, to: string): boolean {
@@ -154,6 +157,9 @@ export class ChaosCluster implements LinkTable {
     const env = { ...process.env };
     for (const k of Object.keys(env))
       if (k.startsWith("ETCD_") || k.startsWith("ETCDCTL_")) delete env[k];
+    // Keep few entries behind each snapshot, so a follower that lags by a few hundred
+    // entries must catch up through a snapshot.
+    env.TSCTL_SNAPSHOT_CATCHUP_ENTRIES = String(this.snapshotCatchUpEntries);
     const child = spawn(process.execPath, [this.executable, "server", ...m.args], {
       stdio: ["ignore", fd, fd],
       env,

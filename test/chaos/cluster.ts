@@ -190,6 +190,15 @@ export class ChaosCluster implements LinkTable {
     m.paused = false;
   }
 
+  /** SIGKILL without waiting (from an event handler, as early as possible). */
+  killNow(m: ChaosMember): void {
+    const p = m.process;
+    if (!p) return;
+    this.killing.add(p);
+    if (m.paused) p.kill("SIGCONT");
+    p.kill("SIGKILL");
+  }
+
   pause(m: ChaosMember): void {
     if (m.process && !m.paused) {
       m.process.kill("SIGSTOP");

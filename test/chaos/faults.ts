@@ -1,5 +1,8 @@
 // The fault schedule of a chaos run: each fault is injected, held for a while, and healed
 // (members restarted or resumed, links restored) before the next one.
+import { watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
+import { join } from "node:path";
 import type { ChaosCluster, ChaosMember } from "./cluster.js";
 import type { Prng } from "./workload.js";
 import { pb, unary } from "./rpc.js";
@@ -16,6 +19,7 @@ export const FAULT_KINDS = [
   "asymmetric-leader-deaf",
   "restart-all",
   "torn-wal",
+  "kill-during-snapshot",
   "lagging-follower",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -141,6 +145,36 @@ export async function runFault(ctx: FaultContext, kind: FaultKind, holdMs: numbe
       await cluster.kill9(m);
       const torn = cluster.tearWalTail(m, () => rnd.next());
       ctx.log(`kill -9 ${m.name}, torn WAL tail: ${torn}`);
+      await sleep(Math.min(holdMs, 1000));
+      await restart(ctx, m);
+      break;
+    }
+    case "kill-during-snapshot": {
+      // SIGKILL the moment a snapshot file appears: between the snapshot, its WAL marker,
+      // and the log compaction that follows.
+      const m = rnd.pick(cluster.members);
+      const dir = join(m.dataDir, "member", "snap");
+      let seen = false;
+      await new Promise<void>((resolve) => {
+        let watcher: FSWatcher | undefined;
+        const done = (): void => {
+          clearTimeout(timer);
+          watcher?.close();
+          resolve();
+        };
+        const timer = setTimeout(done, 10_000);
+        try {
+          watcher = watch(dir, () => {
+            seen = true;
+            cluster.killNow(m);
+            done();
+          });
+        } catch {
+          done();
+        }
+      });
+      await cluster.kill9(m);
+      ctx.log(`kill -9 ${m.name} ${seen ? "while it saved a snapshot" : "(no snapshot came)"}`);
       await sleep(Math.min(holdMs, 1000));
       await restart(ctx, m);
       break;

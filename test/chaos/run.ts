@@ -352,7 +352,7 @@ function checkLinearizable(history: HistoryOp[], problems: string[]): "yes" | "n
 }
 
 /** Revisions in order, each seen once, none missing up to `finalRevision`. */
-function checkWatch(
+export function checkWatch(
   events: WatchEvent[],
   finalRevision: bigint,
   history: HistoryOp[],
@@ -392,7 +392,7 @@ function checkWatch(
 }
 
 /** Acknowledged writes must be in the watch stream at their revision; final values must match it. */
-function checkWrites(
+export function checkWrites(
   history: HistoryOp[],
   events: WatchEvent[],
   finalValues: Map<string, string | null>,
@@ -435,7 +435,7 @@ function checkWrites(
 }
 
 /** Each leased key disappears exactly once, with its lease's other keys, and none is left. */
-function checkLeases(
+export function checkLeases(
   leases: LeaseRecord[],
   events: WatchEvent[],
   left: number,

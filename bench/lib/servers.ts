@@ -3,7 +3,7 @@
 // Members are stopped by PID (SIGTERM, then SIGKILL).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -217,11 +217,27 @@ export function memoryOf(pid: number): { peakRssBytes: number; rssBytes: number 
   return { peakRssBytes: kb("VmHWM"), rssBytes: kb("VmRSS") };
 }
 
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc, 100 Hz ticks). */
+/**
+ * CPU time a process has used so far, in ms: the scheduler's exact run time summed over its
+ * threads (/proc/<pid>/task/<tid>/schedstat, ns). The tick-sampled utime/stime of
+ * /proc/<pid>/stat misattribute short, frequent wake-ups; they are the fallback.
+ */
 export function cpuTimeMsOf(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        /* the thread exited meanwhile */
+      }
+    }
+    if (ns > 0) return ns / 1e6;
+  } catch {
+    /* no schedstat: fall back to ticks */
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(rest[11]) + Number(rest[12]);
-  return ticks * 10;
+  return (Number(rest[11]) + Number(rest[12])) * 10;
 }

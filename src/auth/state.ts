@@ -92,8 +92,9 @@ export class AuthState {
     this.sweepTimer.unref();
   }
 
-  reload(): void {
-    this.store.reload();
+  /** Re-reads the auth state from `db` (the member's database after a snapshot replaced it). */
+  reload(db: ConstructorParameters<typeof AuthStore>[0]): void {
+    this.store.reload(db);
     if (!this.store.enabled) this.tokens.clear();
   }
 

@@ -48,12 +48,13 @@ export class AuthStore {
   private readonly rolesByName = new Map<string, RoleRecord>();
   private mergedCache = new Map<string, MergedPermissions>();
 
-  constructor(private readonly db: Database) {
-    this.reload();
+  constructor(private db: Database) {
+    this.reload(db);
   }
 
   /** (Re)reads everything from the database: at start and after a snapshot replaced it. */
-  reload(): void {
+  reload(db: Database): void {
+    this.db = db;
     this.db.exec(
       "CREATE TABLE IF NOT EXISTS auth_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);" +
         "CREATE TABLE IF NOT EXISTS auth_user (name TEXT PRIMARY KEY, password TEXT NOT NULL, no_password INTEGER NOT NULL, roles TEXT NOT NULL);" +

@@ -307,7 +307,7 @@ export class KvStateMachine implements StateMachine {
     });
     this.initTables();
     this.leases.reload();
-    this.auth.reload();
+    this.auth.reload(this.store.db);
     return this;
   }
 

@@ -374,3 +374,14 @@ test("the auth state survives a reopen of the database", () => {
   second.db.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("reload reads a different database (a snapshot replaced the member's)", () => {
+  const a = enabledSetup();
+  const other = new Database(":memory:");
+  a.auth.reload(other);
+  assert.ok(!a.auth.store.enabled);
+  apply(a.auth, { op: "userAdd", name: "x", passwordHash: "h", noPassword: false });
+  const row = other.prepare("SELECT count(*) AS n FROM auth_user").get() as { n: number };
+  assert.equal(row.n, 1);
+  a.db.close();
+});

@@ -30,7 +30,13 @@ import { Member } from "./member.js";
 import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
 import { KvStateMachine } from "./kv-state-machine.js";
 import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-config.js";
-import { clientListenerTls, listenTarget, peerClientTls, peerServerTls } from "./listen-targets.js";
+import {
+  checkListenTls,
+  clientListenerTls,
+  listenTarget,
+  peerClientTls,
+  peerServerTls,
+} from "./listen-targets.js";
 import { checkIntervalFromEnv, startAutoCompaction } from "./auto-compaction.js";
 import { resolveDiscovery } from "./discovery.js";
 import { resolveDiscoverySrv } from "./discovery-srv.js";
@@ -101,6 +107,7 @@ export async function startMember(
   logger: Logger,
   opts: StartOptions = { exitOnRemoval: true },
 ): Promise<RunningMember> {
+  checkListenTls(cfg);
   cfg = await resolveDiscoverySrv(await resolveDiscovery(cfg, logger));
   const mcfg = toMemberConfig(cfg);
   const peerListeners: PeerListener[] = [];

@@ -42,7 +42,9 @@ function readOptional(file: string): Buffer | undefined {
  * as etcd refuses such a URL without --cert-file/--key-file. */
 export function clientListenerTls(t: TlsConfig, url: string): ListenerTls {
   if (!hasCert(t)) {
-    throw new Error(`TLS key/cert (--cert-file, --key-file) must be provided for ${url}`);
+    throw new Error(
+      `TLS key/cert (--cert-file, --key-file) must be provided for client url ${url} with HTTPS scheme`,
+    );
   }
   return {
     cert: readFileSync(t.certFile),
@@ -56,7 +58,10 @@ export function clientListenerTls(t: TlsConfig, url: string): ListenerTls {
 /** TLS for the peer listener on an https:// peer URL. */
 export function peerServerTls(t: TlsConfig, url: string): PeerServerTls {
   if (!hasCert(t)) {
-    throw new Error(`TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for ${url}`);
+    const { host, port } = listenTarget(url);
+    throw new Error(
+      `cannot listen on TLS for ${host}:${port}: KeyFile and CertFile are not presented`,
+    );
   }
   return {
     cert: readFileSync(t.certFile),
@@ -77,4 +82,19 @@ export function peerClientTls(t: TlsConfig): PeerClientTls | undefined {
     // is only for auto TLS, which is handled by the caller.
     rejectUnauthorized: !t.autoTls,
   };
+}
+
+/** Refuses up front (before any data is written) TLS URLs that have no certificate. */
+export function checkListenTls(cfg: {
+  listenClientUrls: string[];
+  listenPeerUrls: string[];
+  clientTls: TlsConfig;
+  peerTls: TlsConfig;
+}): void {
+  for (const url of cfg.listenClientUrls) {
+    if (listenTarget(url).secure && !hasCert(cfg.clientTls)) clientListenerTls(cfg.clientTls, url);
+  }
+  for (const url of cfg.listenPeerUrls) {
+    if (listenTarget(url).secure && !hasCert(cfg.peerTls)) peerServerTls(cfg.peerTls, url);
+  }
 }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -842,5 +842,46 @@ test(
       assert.equal((await ok(m1.endpoint, "member", "list")).trim().split("\n").length, 1);
       assert.equal(await ok(m1.endpoint, "get", "after", "--print-value-only"), "force\n");
     });
+  },
+);
+
+test(
+  "https listen URLs without certificates fail before any data is written (etcd's texts)",
+  { skip: skipWithoutEtcd, timeout: 30_000 },
+  async () => {
+    const [c, p] = await freePorts(2);
+    const cases: Array<[string[], string]> = [
+      [
+        [
+          "--listen-client-urls",
+          `https://127.0.0.1:${c}`,
+          "--advertise-client-urls",
+          `https://127.0.0.1:${c}`,
+        ],
+        `TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:${c} with HTTPS scheme`,
+      ],
+      [
+        [
+          "--listen-peer-urls",
+          `https://127.0.0.1:${p}`,
+          "--initial-advertise-peer-urls",
+          `https://127.0.0.1:${p}`,
+          "--initial-cluster",
+          `default=https://127.0.0.1:${p}`,
+        ],
+        `cannot listen on TLS for 127.0.0.1:${p}: KeyFile and CertFile are not presented`,
+      ],
+    ];
+    for (const [flags, text] of cases) {
+      const s = startServer(["--data-dir", "data", ...flags]);
+      try {
+        const code = await new Promise<number | null>((r) => s.proc.once("exit", r));
+        assert.equal(code, 1);
+        assert.ok(s.logs().includes(text), s.logs());
+        assert.equal(existsSync(join(s.dir, "data")), false);
+      } finally {
+        await s.stop();
+      }
+    }
   },
 );

@@ -1,4 +1,4 @@
-// `npm run chaos -- --duration S --seed X [--clients N] [--faults a,b] [--verbose] [--keep]`:
+// `npm run chaos -- --duration S --seed X [--clients N] [--keys K] [--faults a,b] [--verbose] [--keep]`:
 // one chaos run; prints `chaos: ops=... converged=yes` and exits 1 unless every check passed.
 import { runChaos } from "./run.js";
 import { FAULT_KINDS } from "./faults.js";
@@ -31,6 +31,7 @@ const summary = await runChaos({
   durationMs: num("duration", 60) * 1000,
   seed,
   clients: num("clients", 4),
+  keys: num("keys", 4),
   faults,
   keepDataOnFailure: process.argv.includes("--keep"),
   log: verbose

@@ -20,6 +20,7 @@ export const FAULT_KINDS = [
   "restart-all",
   "torn-wal",
   "kill-during-snapshot",
+  "pause-follower-kill-leader",
   "lagging-follower",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -131,15 +132,34 @@ export async function runFault(ctx: FaultContext, kind: FaultKind, holdMs: numbe
       await sleep(holdMs);
       cluster.healNetwork();
       break;
-    case "restart-all":
-      ctx.log("kill -9 every member");
+    case "restart-all": {
       for (const m of cluster.members) await cluster.kill9(m);
+      // Each member may come back with a torn tail (a crash of the whole machine).
+      const torn = cluster.members.filter(() => rnd.next() < 0.5);
+      for (const m of torn) cluster.tearWalTail(m, () => rnd.next());
+      ctx.log(
+        `kill -9 every member, torn WAL tails: ${torn.map((m) => m.name).join(",") || "none"}`,
+      );
       await sleep(Math.min(holdMs, 1000));
       for (const m of cluster.members) cluster.spawn(m);
       await Promise.all(
         cluster.members.map((m) => cluster.waitHealthy(m, 30_000).catch(() => undefined)),
       );
       break;
+    }
+    case "pause-follower-kill-leader": {
+      // Quorum is lost for a moment; the paused follower wakes with a stale log among a
+      // new election and must neither win it nor serve stale data.
+      const f = await otherThan(ctx, leader);
+      ctx.log(`SIGSTOP follower ${f.name}, kill -9 leader ${victim.name}`);
+      cluster.pause(f);
+      if (victim !== f) await cluster.kill9(victim);
+      await sleep(holdMs);
+      cluster.resume(f);
+      await sleep(rnd.int(1000));
+      if (!victim.process) await restart(ctx, victim);
+      break;
+    }
     case "torn-wal": {
       const m = rnd.pick(cluster.members);
       await cluster.kill9(m);

@@ -3,7 +3,8 @@
 // needs write access to the lease's keys, Defragment/Hash/HashKV/Snapshot and member
 // changes need root; Compaction, LeaseGrant, Alarm, Status, MoveLeader and MemberList only
 // need a valid token if one is sent. A watch the sender may not read is created and
-// canceled at once with `etcdserver: permission denied`.
+// canceled at once (reason `rpc error: code = PermissionDenied desc = etcdserver: permission
+// denied`, as etcd prints it). Root-only maintenance answers etcd's raw `auth: ...` texts.
 import type { ServerDuplexStream, Metadata } from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { EtcdServer } from "../server/etcd-server.js";
@@ -22,6 +23,30 @@ function leaseKeysOf(api: AuthApi): (id: bigint) => Buffer[] {
 
 const admin: Check = (api, info) => api.state.store.checkAdmin(info);
 
+/** etcd's auth package texts, which its Maintenance service returns unmapped (code Unknown). */
+const RAW_AUTH_TEXT: Record<string, string> = {
+  "etcdserver: permission denied": "auth: permission denied",
+  "etcdserver: user name is empty": "auth: user name is empty",
+  "etcdserver: user name not found": "auth: user not found",
+  "etcdserver: invalid auth token": "auth: invalid auth token",
+};
+
+/** Root-only maintenance (Defragment, Hash, HashKV, Snapshot): errors as etcd's raw texts. */
+function checkMaintenanceAdmin(api: AuthApi, info: AuthInfo | undefined): void {
+  try {
+    api.state.store.checkAdmin(info);
+  } catch (err) {
+    throw rawAuthError(err);
+  }
+}
+
+function rawAuthError(err: unknown): Error {
+  const raw = RAW_AUTH_TEXT[(err as Error).message];
+  return raw === undefined ? (err as Error) : new Error(raw);
+}
+
+const maintenanceAdmin: Check = (api, info) => checkMaintenanceAdmin(api, info);
+
 /** Per guarded EtcdServer method: the check to run before it (with the resolved sender). */
 const CHECKS: Record<string, Check> = {
   range: (api, info, r: pb.RangeRequest) => checkRange(api.state.store, info, r),
@@ -34,9 +59,9 @@ const CHECKS: Record<string, Check> = {
   memberRemove: admin,
   memberUpdate: admin,
   memberPromote: admin,
-  defragment: admin,
-  hash: admin,
-  hashKV: admin,
+  defragment: maintenanceAdmin,
+  hash: maintenanceAdmin,
+  hashKV: maintenanceAdmin,
   // Only a bad token is refused (etcd resolves the sender of every raft request).
   compact: () => undefined,
   leaseGrant: () => undefined,
@@ -59,9 +84,11 @@ export function guardServer(server: EtcdServer, api: AuthApi): EtcdServer {
         const check = CHECKS[prop]!;
         const original = value as Method;
         fn = (async (...args: never[]) => {
-          const info = api.sender();
-          if (api.enabled) check(api, info, args[0] as never);
-          return runAuthorized(api.enabled ? info : undefined, () => original.apply(target, args));
+          // A bad token is refused even with auth off, as etcd does.
+          const info = CHECKS[prop] === maintenanceAdmin ? senderRaw(api) : api.sender();
+          if (!api.enabled) return original.apply(target, args);
+          check(api, info, args[0] as never);
+          return runAuthorized(info, () => original.apply(target, args));
         }) as Method;
         wrapped.set(prop, fn);
       }
@@ -70,6 +97,14 @@ export function guardServer(server: EtcdServer, api: AuthApi): EtcdServer {
   });
   api.attachTo(view);
   return view;
+}
+
+function senderRaw(api: AuthApi): AuthInfo | undefined {
+  try {
+    return api.sender();
+  } catch (err) {
+    throw rawAuthError(err);
+  }
 }
 
 export function tokenOf(metadata: Metadata): string | undefined {
@@ -91,10 +126,10 @@ export function withAuthContext<T extends object>(impl: T): T {
       out[name] = handler;
       continue;
     }
+    const h = handler as (...a: unknown[]) => unknown;
+    // Always a fresh context, even without a token, so nothing can leak in from elsewhere.
     out[name] = (call: CallWithMetadata, ...rest: unknown[]) =>
-      runWithToken(tokenOf(call.metadata), () =>
-        (handler as (...a: unknown[]) => unknown)(call, ...rest),
-      );
+      runWithToken(tokenOf(call.metadata), () => h(call, ...rest));
   }
   return out as T;
 }
@@ -106,9 +141,10 @@ export function guardMaintenance(impl: pb.MaintenanceServer, api: AuthApi): pb.M
     ...impl,
     snapshot: (call: Parameters<typeof snapshot>[0]) => {
       try {
-        api.state.store.checkAdmin(api.sender());
+        checkMaintenanceAdmin(api, senderRaw(api));
       } catch (err) {
-        call.destroy(toServiceError(err) as Error);
+        // An error status before any message (destroy() would leave the client waiting).
+        call.emit("error", toServiceError(err));
         return;
       }
       snapshot(call);
@@ -116,16 +152,18 @@ export function guardMaintenance(impl: pb.MaintenanceServer, api: AuthApi): pb.M
   });
 }
 
-/** The reason etcd gives when a watch is refused, by the check's error. */
+/** The reason etcd gives when a watch is refused: its gRPC error as Go prints a status. */
 function watchCancelReason(err: unknown): string {
   const msg = (err as Error).message;
-  if (
-    msg === "etcdserver: invalid auth token" ||
-    msg === "etcdserver: revision of auth store is old" ||
-    msg === "etcdserver: user name is empty"
-  )
-    return msg;
-  return "etcdserver: permission denied";
+  switch (msg) {
+    case "etcdserver: invalid auth token":
+      return `rpc error: code = Unauthenticated desc = ${msg}`;
+    case "etcdserver: revision of auth store is old":
+    case "etcdserver: user name is empty":
+      return `rpc error: code = InvalidArgument desc = ${msg}`;
+    default:
+      return "rpc error: code = PermissionDenied desc = etcdserver: permission denied";
+  }
 }
 
 /** Whether the sender may watch [key, rangeEnd); the refusal reason when not. */
@@ -196,7 +234,7 @@ export function guardWatch(impl: pb.WatchServer, api: AuthApi): pb.WatchServer {
 export function checkGatewayStream(api: AuthApi | undefined, path: string, input: unknown): void {
   if (!api) return;
   if (path === "/v3/maintenance/snapshot") {
-    api.state.store.checkAdmin(api.sender());
+    checkMaintenanceAdmin(api, senderRaw(api));
   } else if (path === "/v3/watch") {
     const w = pb.WatchRequest.fromJSON(input);
     const u = w.requestUnion;

@@ -4,6 +4,9 @@
 import type { Command, Option } from "commander";
 import { API_VERSION, ETCD_VERSION } from "../../src/version.js";
 
+/** tsctl's own root command (dispatched before the v3 tree; takes etcd's flags). */
+const SERVER_SUMMARY = "Runs a member (etcd's flags; see 'tsctl server --help')";
+
 /** etcdctl's argument part of each command's usage line, by command path. */
 const USE_ARGS: Record<string, string> = {
   "check perf": "[options]",
@@ -190,10 +193,15 @@ export function usageText(cmd: Command): string {
     const subs = leaves(cmd)
       .filter((c) => c.commands.length === 0)
       .map((c) => ({ name: commandPath(c).slice(isRoot ? 0 : path.length + 1), c }));
-    if (isRoot) subs.push({ name: "help", c: cmd });
+    if (isRoot) subs.push({ name: "help", c: cmd }, { name: "server", c: cmd });
     subs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const s of subs) {
-      const short = s.name === "help" ? "Help about any command" : s.c.description();
+      const short =
+        s.name === "help"
+          ? "Help about any command"
+          : s.name === "server" && s.c === cmd
+            ? SERVER_SUMMARY
+            : s.c.description();
       t += `\t${s.name}\t${short}\n`;
     }
   }

@@ -31,6 +31,7 @@ test("--help lists every command by its full path", async () => {
     "role grant-permission",
     "version",
     "completion bash",
+    "server",
   ]) {
     assert.match(r.stdout, new RegExp(`^\t${c}\t`, "m"), c);
   }

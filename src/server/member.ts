@@ -194,6 +194,7 @@ export class Member {
       );
       const opened = await Wal.open(walDir, {
         logger,
+        maxWals: cfg.maxWals,
         fromSnapshot: snapshot
           ? { index: snapshot.metadata.index, term: snapshot.metadata.term }
           : undefined,
@@ -300,7 +301,7 @@ export class Member {
         "member-id": id.toString(16),
         "cluster-id": clusterId.toString(16),
       });
-      wal = await Wal.create(walDir, encodeWalMetadata(id, clusterId));
+      wal = await Wal.create(walDir, encodeWalMetadata(id, clusterId), { maxWals: cfg.maxWals });
       if (snapshotIndex > 0) {
         await wal.saveSnapshot({ index: snapshotIndex, term: 1 });
         await wal.save(hardState, []);

@@ -67,7 +67,10 @@ export const DEFAULT_SNIFF_TIMEOUT_MS = 10_000;
 const FIRST_REQUEST_PEEK_MS = 2000;
 /** A client silent this long after its preface is waiting for our SETTINGS. */
 const SETTINGS_AFTER_MS = 20;
-const FIRST_REQUEST_PEEK_MAX_BYTES = 64 * 1024;
+// A client may send a whole flow-control window (64 KiB) of request data, plus headers, before
+// it sees our SETTINGS; we must still find its ACK of those SETTINGS, which nghttp2 must not
+// receive (it never sent them).
+const FIRST_REQUEST_PEEK_MAX_BYTES = 4 * 1024 * 1024;
 
 type Protocol = "grpc" | "http" | undefined;
 

@@ -31,6 +31,7 @@ import {
 import type * as mvcc from "../mvcc/types.js";
 import { LeaseIdGenerator, checkLeaseGrant } from "../lease/index.js";
 import { LEASES_INTERNAL_PATH, LEASES_PATH, forwardToLeader } from "./lease-forward.js";
+import { forwardPromote } from "./promote-forward.js";
 import { authorizedProposal } from "../auth/context.js";
 import type { QuotaRequest } from "../mvcc/quota.js";
 import { enforceQuota } from "./quota.js";
@@ -347,7 +348,15 @@ export class EtcdServer {
     if (!target.isLearner) throw etcdError("MemberNotLearner");
     if (!this.member.isLeader) {
       // Only the leader knows how far the learner is; etcd forwards to it over the peer port.
-      throw etcdError("NotLeader");
+      const members = await forwardPromote(
+        this.leaderPeerUrls(),
+        req.ID,
+        this.member.cfg.electionTimeoutMs * 2 + 5000,
+      );
+      return {
+        header: this.memberHeader(),
+        members: this.membersToPb(members.map((m) => ({ ...m, isLearner: m.isLearner ?? false }))),
+      };
     }
     const progress = this.member.progress()?.get(req.ID);
     const leaderMatch = this.member.raftIndex;

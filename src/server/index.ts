@@ -132,6 +132,8 @@ export async function startMember(
         onMessages: handlers.onMessages,
         onUnreachable: handlers.onUnreachable,
         onSnapshotStatus: handlers.onSnapshotStatus,
+        isRemovedMember: handlers.isRemovedMember,
+        onRemovedFromCluster: handlers.onRemovedFromCluster,
         tls: peerDialTls,
       });
       return transport;

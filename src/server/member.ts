@@ -860,6 +860,20 @@ export class TransportHandlers {
   onMessages = (msgs: Message[]): void => this.member?.receive(msgs);
   onUnreachable = (id: bigint): void => this.member?.reportUnreachable(id);
   onSnapshotStatus = (id: bigint, ok: boolean): void => this.member?.reportSnapshot(id, ok);
+  /** Peers refuse a removed member's traffic; so do we. */
+  isRemovedMember = (id: bigint): boolean => this.member?.cluster.isRemoved(id) ?? false;
+  /**
+   * A peer says we were removed: a member removed while cut off never sees its removal
+   * committed, so this is how it learns to stop (as etcd members do).
+   */
+  onRemovedFromCluster = (by: bigint): void => {
+    const m = this.member;
+    if (!m) return;
+    m.logger.warn("a peer reports this member was removed from the cluster; stopping", {
+      "reported-by": by.toString(16),
+    });
+    m.onRemoved();
+  };
 }
 
 export { encodeConfChange };

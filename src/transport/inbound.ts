@@ -36,6 +36,8 @@ export interface InboundContext {
   isRemoved(id: NodeId): boolean;
   /** Live inbound requests, cancelled when the transport stops. */
   live: Set<() => void>;
+  /** Live inbound message streams by sending peer, cancelled when that peer is removed. */
+  liveFrom: Map<NodeId, Set<() => void>>;
 }
 
 /** Writes a plain-text error the way Go's http.Error does. */
@@ -135,7 +137,7 @@ function reset(req: PeerRequest): void {
   }
 }
 
-function track(ctx: InboundContext, req: PeerRequest, res: PeerResponse): void {
+function track(ctx: InboundContext, req: PeerRequest, res: PeerResponse, from?: NodeId): void {
   const cancel = (): void => {
     if (req instanceof http2.Http2ServerRequest) {
       if (!req.stream.destroyed) req.stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -144,7 +146,16 @@ function track(ctx: InboundContext, req: PeerRequest, res: PeerResponse): void {
     }
   };
   ctx.live.add(cancel);
-  res.on("close", () => ctx.live.delete(cancel));
+  let byPeer: Set<() => void> | undefined;
+  if (from !== undefined) {
+    byPeer = ctx.liveFrom.get(from) ?? new Set();
+    ctx.liveFrom.set(from, byPeer);
+    byPeer.add(cancel);
+  }
+  res.on("close", () => {
+    ctx.live.delete(cancel);
+    byPeer?.delete(cancel);
+  });
   const ignore = (): void => {};
   req.on("error", ignore);
   res.on("error", ignore);
@@ -156,7 +167,7 @@ function receiveStream(
   res: PeerResponse,
   from: NodeId,
 ): void {
-  track(ctx, req, res);
+  track(ctx, req, res, from);
   const remote = idToHex(from);
   res.writeHead(200, { "content-type": "application/octet-stream" });
   const reader = new FrameReader(ctx.maxBatchBytes);
@@ -216,7 +227,7 @@ function receiveSnapshot(
   res: PeerResponse,
   from: NodeId,
 ): void {
-  track(ctx, req, res);
+  track(ctx, req, res, from);
   const remote = idToHex(from);
   const reader = new SnapshotReader(ctx.maxSnapshotBytes);
   let msg: Message | undefined;

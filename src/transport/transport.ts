@@ -67,6 +67,7 @@ export class PeerTransport {
       isStopped: () => this.stopped,
       isRemoved: (id) => this.opts.isRemovedMember?.(id) ?? false,
       live: new Set(),
+      liveFrom: new Map(),
     };
   }
 
@@ -113,6 +114,10 @@ export class PeerTransport {
     this.dirty.delete(peer);
     this.snapshots.get(id)?.abort("peer removed");
     void peer.stop();
+    // Its open streams to us go too: when it reconnects it is refused with 410 and learns
+    // it was removed (a member cut off when its removal committed never applies it).
+    for (const cancel of this.inbound.liveFrom.get(id) ?? []) cancel();
+    this.inbound.liveFrom.delete(id);
     this.opts.logger.info("removed remote peer", {
       "local-member-id": idToHex(this.opts.localId),
       "remote-peer-id": idToHex(id),

@@ -4,7 +4,7 @@ import { compatSuite } from "./v3-harness.js";
 import type { Row } from "./v3-harness.js";
 
 const maskIds = (s: string) =>
-  s.replace(/\/[0-9a-f]{16}\b/g, "/<lease>").replace(/rev=\d+/, "rev=N");
+  s.replace(/\/[0-9a-f]{8,16}\b/g, "/<lease>").replace(/rev=\d+/, "rev=N");
 
 const rows: Row[] = [
   {

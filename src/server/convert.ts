@@ -176,3 +176,17 @@ export function eventToPb(e: mvcc.Event): pb.Event {
     prevKv: e.prevKv ? kvToPb(e.prevKv) : undefined,
   };
 }
+
+/** A watch response with nothing set but its header and watch id. */
+export function emptyWatchResponse(h: pb.ResponseHeader, watchId: number): pb.WatchResponse {
+  return {
+    header: h,
+    watchId: BigInt(watchId),
+    created: false,
+    canceled: false,
+    compactRevision: 0n,
+    cancelReason: "",
+    fragment: false,
+    events: [],
+  };
+}

@@ -3,6 +3,7 @@
 import {
   createV2Handler,
   V2MembershipError,
+  type V2FollowerStats,
   type V2Handler,
   type V2Member,
 } from "../api/http/v2/index.js";
@@ -93,19 +94,7 @@ export function createMemberV2Handler(s: EtcdServer): V2Handler {
     }),
     leaderStats: () => {
       if (!member.isLeader) return null;
-      const followers: Record<
-        string,
-        {
-          latency: {
-            current: number;
-            average: number;
-            standardDeviation: number;
-            minimum: number;
-            maximum: number;
-          };
-          counts: { fail: number; success: number };
-        }
-      > = {};
+      const followers: Record<string, V2FollowerStats> = {};
       for (const m of member.cluster.list()) {
         if (m.id === member.id) continue;
         followers[m.id.toString(16)] = {

@@ -2,6 +2,7 @@
 // progress requests in; created/canceled notices and event batches out). A stream that
 // cannot keep up pauses its watchers, which resume from history once it drains.
 import type { ServerDuplexStream } from "@grpc/grpc-js";
+import { emptyWatchResponse } from "../../server/convert.js";
 import * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
 import { encodedEvent, encodedHeader, encodeEventsResponse } from "./watch-encode.js";
@@ -106,31 +107,13 @@ class WatchStream {
         this.cancel(Number(r.value.watchId));
         break;
       case "progressRequest":
-        this.send({
-          header: this.header(this.s.kv.store.currentRevision),
-          watchId: -1n,
-          created: false,
-          canceled: false,
-          compactRevision: 0n,
-          cancelReason: "",
-          fragment: false,
-          events: [],
-        });
+        this.send(this.empty(-1));
         break;
     }
   }
 
   private empty(watchId: number): pb.WatchResponse {
-    return {
-      header: this.header(this.s.kv.store.currentRevision),
-      watchId: BigInt(watchId),
-      created: false,
-      canceled: false,
-      compactRevision: 0n,
-      cancelReason: "",
-      fragment: false,
-      events: [],
-    };
+    return emptyWatchResponse(this.header(this.s.kv.store.currentRevision), watchId);
   }
 
   private create(c: pb.WatchCreateRequest): void {

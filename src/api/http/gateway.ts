@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as pb from "../../proto/index.js";
 import type { EtcdServer } from "../../server/etcd-server.js";
-import { eventToPb } from "../../server/convert.js";
+import { emptyWatchResponse, eventToPb } from "../../server/convert.js";
 import { GrpcCode } from "../../errors.js";
 import { AUTH_ROUTES } from "../../auth/gateway-routes.js";
 import { findAuthApi } from "../../auth/api.js";
@@ -257,16 +257,7 @@ function serveWatch(
   const c = u.value;
   const line = (r: pb.WatchResponse) =>
     res.write(JSON.stringify({ result: pb.WatchResponse.toJSON(r) }) + "\n");
-  const base = (): pb.WatchResponse => ({
-    header: s.header(s.kv.store.currentRevision),
-    watchId: 0n,
-    created: false,
-    canceled: false,
-    compactRevision: 0n,
-    cancelReason: "",
-    fragment: false,
-    events: [],
-  });
+  const base = (): pb.WatchResponse => emptyWatchResponse(s.header(s.kv.store.currentRevision), 0);
   line({ ...base(), created: true });
   const handle = s.kv.watch(
     {

@@ -45,6 +45,23 @@ INSERT OR IGNORE INTO mvcc_state VALUES (1, 0, 1, -1);
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * A bulk read packs (main, sub) into one integer for SQLite: sub in the low bits. Revisions
+ * outside these bounds are read one statement per record instead.
+ */
+const SUB_BITS = 20;
+const SUB_LIMIT = 2 ** SUB_BITS;
+const MAIN_LIMIT = 2 ** (53 - SUB_BITS);
+
+/** Records per bulk statement: bounds the JSON parameter and the blob SQLite builds. */
+export const BULK_READ_MAX_RECORDS = 2048;
+
+/** Values and leases of many records (record i's value is values[i], a view into one blob). */
+export interface BulkValues {
+  values: Buffer[];
+  leases: bigint[];
+}
+
 // Revisions, versions and counts fit in a double; the int64 lease id is read as decimal text
 // (cheaper than switching the whole statement to BigInt results).
 type RawRow = [number, number, Buffer, Buffer, number, number, string, number];
@@ -59,6 +76,7 @@ export class Backend {
   private readonly scanStmt;
   private readonly historyStmt;
   private readonly uptoStmt;
+  private readonly bulkStmt;
   // one reusable wrapper: building a new one per batch costs as much as a small commit
   private readonly txnFn: (fn: () => unknown) => unknown;
 
@@ -97,6 +115,21 @@ export class Backend {
         "SELECT rev, sub, key, value, create_rev, version, CAST(lease AS TEXT), tombstone FROM kv WHERE rev <= ? ORDER BY rev, sub",
       )
       .raw(true);
+    // One statement reads many records and hands back two values instead of a row each
+    // (building rows costs far more than finding them): every value concatenated into one
+    // blob, and a text list "id:length[:lease]," in request order, where id is the packed
+    // revision. CROSS JOIN keeps json_each as the outer loop, so rows come in request order;
+    // the ids let the caller check that.
+    this.bulkStmt = this.db
+      .prepare(
+        `SELECT CAST(group_concat(k.value, x'') AS BLOB),
+           group_concat(((k.rev << ${SUB_BITS}) | k.sub) || ':' || octet_length(k.value)
+             || CASE k.lease WHEN 0 THEN '' ELSE ':' || k.lease END
+             || CASE k.tombstone WHEN 0 THEN '' ELSE ':t' END, ',')
+         FROM json_each(?) AS j CROSS JOIN kv AS k
+         WHERE k.rev = (j.value >> ${SUB_BITS}) AND k.sub = (j.value & ${SUB_LIMIT - 1})`,
+      )
+      .raw(true);
   }
 
   insert(rev: Rev, kv: KeyValue, tombstone: boolean): void {
@@ -115,6 +148,95 @@ export class Backend {
   get(rev: Rev): Row | undefined {
     const r = this.getStmt.get(rev.main, rev.sub) as RawRow | undefined;
     return r ? toRow(r) : undefined;
+  }
+
+  /**
+   * Values and leases of the put records at (mains[i], subs[i]), in that order, with one
+   * statement per BULK_READ_MAX_RECORDS records. Throws if a record is missing or is a
+   * tombstone (callers ask only for what the key index holds as live).
+   */
+  getValues(mains: readonly number[], subs: readonly number[]): BulkValues {
+    const values: Buffer[] = [];
+    const leases: bigint[] = [];
+    for (let from = 0; from < mains.length; from += BULK_READ_MAX_RECORDS) {
+      const to = Math.min(mains.length, from + BULK_READ_MAX_RECORDS);
+      if (!this.bulkChunk(mains, subs, from, to, values, leases)) {
+        for (let i = from; i < to; i++) {
+          const row = this.get({ main: mains[i]!, sub: subs[i]! });
+          if (!row || row.tombstone) throw missing(mains[i]!, subs[i]!);
+          values.push(row.kv.value);
+          leases.push(row.kv.lease);
+        }
+      }
+    }
+    return { values, leases };
+  }
+
+  /** One bulk statement for records [from, to); false when they cannot be packed. */
+  private bulkChunk(
+    mains: readonly number[],
+    subs: readonly number[],
+    from: number,
+    to: number,
+    values: Buffer[],
+    leases: bigint[],
+  ): boolean {
+    let ids = "[";
+    for (let i = from; i < to; i++) {
+      const main = mains[i]!;
+      const sub = subs[i]!;
+      if (!(main >= 0 && main < MAIN_LIMIT && sub >= 0 && sub < SUB_LIMIT)) return false;
+      if (i > from) ids += ",";
+      ids += main * SUB_LIMIT + sub;
+    }
+    ids += "]";
+    let r: [Buffer | null, string | null];
+    try {
+      r = this.bulkStmt.get(ids) as [Buffer | null, string | null];
+    } catch (err) {
+      // values too large to concatenate: read them one by one
+      if ((err as { code?: unknown }).code === "SQLITE_TOOBIG") return false;
+      throw err;
+    }
+    const blob = r[0] ?? EMPTY;
+    const list = r[1] ?? "";
+    // parse "id:length[:lease][:t]," entries, checking each id against the request
+    let pos = 0;
+    let off = 0;
+    let i = from;
+    const n = list.length;
+    while (pos < n) {
+      if (i >= to) throw new Error("mvcc backend: bulk read returned extra records");
+      let id = 0;
+      let c = list.charCodeAt(pos);
+      while (c !== 58 /* : */) {
+        id = id * 10 + (c - 48);
+        c = list.charCodeAt(++pos);
+      }
+      let len = 0;
+      c = list.charCodeAt(++pos);
+      while (c >= 48 && c <= 57) {
+        len = len * 10 + (c - 48);
+        c = list.charCodeAt(++pos);
+      }
+      let lease = 0n;
+      if (c === 58 && list.charCodeAt(pos + 1) !== 116 /* t */) {
+        const start = ++pos;
+        while (pos < n && list.charCodeAt(pos) !== 44 && list.charCodeAt(pos) !== 58) pos++;
+        lease = BigInt(list.slice(start, pos));
+        c = list.charCodeAt(pos);
+      }
+      if (c === 58) throw new Error(`mvcc backend: record ${mains[i]}/${subs[i]} is a tombstone`);
+      if (id !== mains[i]! * SUB_LIMIT + subs[i]!) throw missing(mains[i]!, subs[i]!);
+      values.push(len === 0 ? EMPTY : blob.subarray(off, off + len));
+      leases.push(lease);
+      off += len;
+      i++;
+      pos++; // the comma (or past the end)
+    }
+    if (i !== to) throw missing(mains[i]!, subs[i]!);
+    if (off !== blob.length) throw new Error("mvcc backend: bulk read value bytes do not add up");
+    return true;
   }
 
   delete(rev: Rev): void {
@@ -180,6 +302,10 @@ export class Backend {
   close(): void {
     this.db.close();
   }
+}
+
+function missing(main: number, sub: number): Error {
+  return new Error(`mvcc: indexed revision ${main}/${sub} has no record`);
 }
 
 function toRow(r: RawRow): Row {

@@ -94,6 +94,27 @@ export class KeyEntry {
     return undefined;
   }
 
+  /**
+   * Appends the key's live revision at `atRev` to `out` (as `get` finds it, without building
+   * objects); returns false if the key is absent then.
+   */
+  collect(atRev: number, out: RevList): boolean {
+    for (let i = this.gens.length - 1; i >= 0; i--) {
+      const g = this.gens[i]!;
+      const n = g.mains.length;
+      if (n === 0 || g.mains[0]! > atRev) continue;
+      if (i < this.gens.length - 1 && g.mains[n - 1]! <= atRev) return false;
+      const j = lastAtOrBefore(g.mains, atRev);
+      out.keys.push(this.key);
+      out.mains.push(g.mains[j]!);
+      out.subs.push(g.subs[j]!);
+      out.created.push(g.created);
+      out.versions.push(g.firstVersion + j);
+      return true;
+    }
+    return false;
+  }
+
   /** Live now (the open generation holds revisions). */
   isLive(): boolean {
     return this.gens[this.gens.length - 1]!.mains.length > 0;
@@ -180,6 +201,23 @@ function lastAtOrBefore(a: number[], x: number): number {
   return ans;
 }
 
+/**
+ * Live revisions of several keys as parallel arrays (entry i: keys[i] at mains[i]/subs[i],
+ * created at created[i], version versions[i]); a range collects thousands of them without an
+ * object per key.
+ */
+export class RevList {
+  readonly keys: Buffer[] = [];
+  readonly mains: number[] = [];
+  readonly subs: number[] = [];
+  readonly created: number[] = [];
+  readonly versions: number[] = [];
+
+  get length(): number {
+    return this.keys.length;
+  }
+}
+
 /** A key interval in index terms: single key, [lo, hi), or [lo, ∞) when hi is null. */
 export interface KeyInterval {
   lo: string;
@@ -257,6 +295,15 @@ export class KeyIndex {
       const at = e.get(atRev);
       if (at) out.push({ key: e.key, at });
       return limit <= 0 || out.length < limit;
+    });
+    return out;
+  }
+
+  /** Live revisions of the keys in the interval at `atRev`, in key order, as a RevList. */
+  collect(iv: KeyInterval, atRev: number): RevList {
+    const out = new RevList();
+    this.forEachIn(iv, (_k, e) => {
+      e.collect(atRev, out);
     });
     return out;
   }

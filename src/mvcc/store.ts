@@ -11,7 +11,7 @@ import type { Db, Row } from "./backend.js";
 
 type Pragma = Database.Statement<[], number>;
 import { KeyIndex, toInterval } from "./key-index.js";
-import type { KeyAt, Rev } from "./key-index.js";
+import type { KeyAt, Rev, RevList } from "./key-index.js";
 import {
   CompareResult,
   CompareTarget,
@@ -65,6 +65,11 @@ export interface MvccStoreOptions {
   compactionBatchLimit?: number;
   /** Run those steps on timers (default true); tests call `purgeCompacted()`. */
   autoPurge?: boolean;
+  /**
+   * Reads of at least this many records use one bulk SQLite statement instead of one per
+   * record (default 8; tests set 1 to drive every read through it).
+   */
+  bulkReadMinKeys?: number;
 }
 
 /** The write side handed to `applyBatch`'s callback. Each call is one etcd request. */
@@ -115,6 +120,7 @@ export class MvccStore {
   private purgeTimer: NodeJS.Timeout | undefined;
   private readonly compactionBatchLimit: number;
   private readonly autoPurge: boolean;
+  private readonly bulkReadMinKeys: number;
   /** Set when a request failed half-way; the batch is then rolled back. */
   private doomed: unknown = undefined;
 
@@ -126,6 +132,7 @@ export class MvccStore {
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.compactionBatchLimit = opts.compactionBatchLimit ?? 1000;
     this.autoPurge = opts.autoPurge ?? true;
+    this.bulkReadMinKeys = opts.bulkReadMinKeys ?? 8;
     if (this.compactionBatchLimit < 1) throw new Error("compactionBatchLimit must be ≥ 1");
     this.be = new Backend(path);
     this.db = this.be.db;
@@ -601,36 +608,73 @@ export class MvccStore {
     if (rev > curRev) throw etcdError("FutureRev");
     if (rev <= 0) rev = curRev;
     if (rev < this.compactRev) throw etcdError("Compacted");
-    const found = this.index.revisions(toInterval(req.key, req.rangeEnd), rev);
-    if (req.countOnly) return { kvs: [], more: false, count: found.length, revision: curRev };
+    const found = this.index.collect(toInterval(req.key, req.rangeEnd), rev);
+    const count = found.length;
+    if (req.countOnly) return { kvs: [], more: false, count, revision: curRev };
     const limit = req.limit && req.limit > 0 ? req.limit : 0;
     const sortOrder = req.sortOrder ?? SortOrder.NONE;
-    const filtered =
-      !!req.minModRevision ||
-      !!req.maxModRevision ||
-      !!req.minCreateRevision ||
-      !!req.maxCreateRevision;
-    // etcd fetches limit+1 in key order unless it must sort or filter everything first
-    const fetch =
-      sortOrder !== SortOrder.NONE || filtered || limit === 0 ? found.length : limit + 1;
-    let kvs: KeyValue[] = [];
-    for (let i = 0; i < found.length && i < fetch; i++) kvs.push(this.rowAt(found[i]!.at.rev).kv);
-    if (req.maxModRevision) kvs = kvs.filter((kv) => kv.modRevision <= req.maxModRevision!);
-    if (req.minModRevision) kvs = kvs.filter((kv) => kv.modRevision >= req.minModRevision!);
-    if (req.maxCreateRevision) {
-      kvs = kvs.filter((kv) => kv.createRevision <= req.maxCreateRevision!);
+    const sortTarget = req.sortTarget ?? SortTarget.KEY;
+    // Filters and sorts other than by value need only what the index holds, so they run
+    // before any record is read: only the records sent are read.
+    let pick: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const mod = found.mains[i]!;
+      const created = found.created[i]!;
+      if (req.maxModRevision && mod > req.maxModRevision) continue;
+      if (req.minModRevision && mod < req.minModRevision) continue;
+      if (req.maxCreateRevision && created > req.maxCreateRevision) continue;
+      if (req.minCreateRevision && created < req.minCreateRevision) continue;
+      pick.push(i);
     }
-    if (req.minCreateRevision) {
-      kvs = kvs.filter((kv) => kv.createRevision >= req.minCreateRevision!);
-    }
-    sortKvs(kvs, sortOrder, req.sortTarget ?? SortTarget.KEY);
+    const byValue = sortTarget === SortTarget.VALUE;
+    if (!byValue) sortPicks(pick, found, sortOrder, sortTarget);
     let more = false;
-    if (limit > 0 && kvs.length > limit) {
-      kvs = kvs.slice(0, limit);
+    if (limit > 0 && pick.length > limit && !byValue) {
+      pick = pick.slice(0, limit);
       more = true;
     }
-    if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY }));
-    return { kvs, more, count: found.length, revision: curRev };
+    let kvs = this.readKvs(found, pick);
+    if (byValue) {
+      sortKvs(kvs, sortOrder, sortTarget);
+      if (limit > 0 && kvs.length > limit) {
+        kvs = kvs.slice(0, limit);
+        more = true;
+      }
+    }
+    if (req.keysOnly) for (const kv of kvs) kv.value = EMPTY;
+    return { kvs, more, count, revision: curRev };
+  }
+
+  /** The records of found[pick[i]], as KeyValues in pick order. */
+  private readKvs(found: RevList, pick: readonly number[]): KeyValue[] {
+    const n = pick.length;
+    const kvs: KeyValue[] = new Array<KeyValue>(n);
+    if (n < this.bulkReadMinKeys) {
+      for (let i = 0; i < n; i++) {
+        const p = pick[i]!;
+        kvs[i] = this.rowAt({ main: found.mains[p]!, sub: found.subs[p]! }).kv;
+      }
+      return kvs;
+    }
+    const mains = new Array<number>(n);
+    const subs = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      mains[i] = found.mains[pick[i]!]!;
+      subs[i] = found.subs[pick[i]!]!;
+    }
+    const { values, leases } = this.be.getValues(mains, subs);
+    for (let i = 0; i < n; i++) {
+      const p = pick[i]!;
+      kvs[i] = {
+        key: found.keys[p]!,
+        createRevision: found.created[p]!,
+        modRevision: mains[i]!,
+        version: found.versions[p]!,
+        value: values[i]!,
+        lease: leases[i]!,
+      };
+    }
+    return kvs;
   }
 
   private rowAt(rev: Rev): Row {
@@ -871,6 +915,27 @@ function compareKv(c: Compare, kv: KeyValue | undefined): boolean {
 
 function cmp<N extends number | bigint>(a: N, b: N): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Sorts indexes into `found` as sortKvs would sort their records, for every target but
+ * VALUE; keys are already in ascending order, and the sort is stable.
+ */
+function sortPicks(pick: number[], found: RevList, order: SortOrder, target: SortTarget): void {
+  if (order === SortOrder.NONE && target !== SortTarget.KEY) order = SortOrder.ASCEND;
+  if (order === SortOrder.NONE) return;
+  if (target === SortTarget.KEY) {
+    if (order === SortOrder.DESCEND) pick.reverse();
+    return;
+  }
+  const col =
+    target === SortTarget.VERSION
+      ? found.versions
+      : target === SortTarget.CREATE
+        ? found.created
+        : found.mains;
+  const sign = order === SortOrder.DESCEND ? -1 : 1;
+  pick.sort((a, b) => sign * (col[a]! - col[b]!));
 }
 
 function sortKvs(kvs: KeyValue[], order: SortOrder, target: SortTarget): void {

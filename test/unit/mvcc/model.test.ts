@@ -383,127 +383,135 @@ function fullCheck(store: MvccStore, model: Model): void {
   }
 }
 
-test("MVCC store matches the reference model on random histories", () => {
-  fc.assert(
-    fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 40, size: "medium" }), (cmds) => {
-      // compacted records stay in SQLite here (never purged) and are purged eagerly in the
-      // replay store below: results and hashes must not depend on it
-      const { store, file } = openTmp({ autoPurge: false });
-      let s = store;
-      const model = new Model();
-      let index = 0;
-      const writes: ((w: WriteTxn) => unknown)[] = [];
-      const rec = <T>(fn: (w: WriteTxn) => T): T => {
-        writes.push(fn);
-        return applyOne(s, ++index, fn);
-      };
-      try {
-        for (const c of cmds) {
-          const label = JSON.stringify(c);
-          switch (c.kind) {
-            case "put": {
-              const req: PutRequest = {
-                key: L(c.p.key),
-                value: c.p.ignoreValue ? undefined : L(c.p.value),
-                prevKv: c.p.prevKv,
-                ignoreValue: c.p.ignoreValue,
-              };
-              same(
-                label,
-                () => rec((w) => w.put(req)),
-                () => model.put(req),
-              );
-              break;
-            }
-            case "del": {
-              const req = {
-                key: L(c.d.key),
-                rangeEnd: c.d.end === undefined ? undefined : L(c.d.end),
-                prevKv: c.d.prevKv,
-              };
-              same(
-                label,
-                () => rec((w) => w.deleteRange(req)),
-                () => model.deleteRange(req),
-              );
-              break;
-            }
-            case "range": {
-              const r = c.r;
-              const req: RangeRequest = {
-                key: L(r.key),
-                rangeEnd: r.end === undefined ? undefined : L(r.end),
-                revision: r.revOffset <= -12 ? 0 : model.rev + r.revOffset,
-                limit: r.limit,
-                sortOrder: r.sortOrder as 0,
-                sortTarget: r.sortTarget as 0,
-                keysOnly: r.keysOnly,
-                countOnly: r.countOnly,
-                minModRevision: r.minMod,
-                maxModRevision: r.maxMod,
-              };
-              same(
-                label,
-                () => s.range(req),
-                () => model.range(req),
-              );
-              break;
-            }
-            case "txn": {
-              const req = toTxn(c.t);
-              same(
-                label,
-                () => rec((w) => w.txn(req)),
-                () => model.txn(req),
-              );
-              break;
-            }
-            case "compact": {
-              const rev = model.rev + c.o;
-              same(
-                label,
-                () => rec((w) => w.compact(rev)),
-                () => model.compact(rev),
-              );
-              break;
-            }
-            case "batch": {
-              // restart: everything must come back from SQLite
-              s.close();
-              s = MvccStore.open(file, { watch: { autoSync: false }, autoPurge: false });
-              assert.equal(s.consistentIndex(), index);
-              break;
-            }
-          }
-          assert.equal(s.currentRevision, model.rev, `revision after ${label}`);
-        }
-        fullCheck(s, model);
-        // the same requests applied in batches of three give the same state and hashes
-        const other = openTmp({ autoPurge: false }).store;
+// bulkReadMinKeys 1 sends every range read through the bulk statement (default: 8 or more)
+for (const bulkReadMinKeys of [undefined, 1]) {
+  test(`MVCC store matches the reference model on random histories (bulk reads from ${bulkReadMinKeys ?? "default"} records)`, () => {
+    fc.assert(
+      fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 40, size: "medium" }), (cmds) => {
+        // compacted records stay in SQLite here (never purged) and are purged eagerly in the
+        // replay store below: results and hashes must not depend on it
+        const { store, file } = openTmp({ autoPurge: false, bulkReadMinKeys });
+        let s = store;
+        const model = new Model();
+        let index = 0;
+        const writes: ((w: WriteTxn) => unknown)[] = [];
+        const rec = <T>(fn: (w: WriteTxn) => T): T => {
+          writes.push(fn);
+          return applyOne(s, ++index, fn);
+        };
         try {
-          for (let i = 0; i < writes.length; i += 3) {
-            other.applyBatch(i + 1, (w) => {
-              for (const fn of writes.slice(i, i + 3)) {
-                try {
-                  fn(w);
-                } catch (e) {
-                  if (!(e instanceof EtcdError)) throw e;
-                }
+          for (const c of cmds) {
+            const label = JSON.stringify(c);
+            switch (c.kind) {
+              case "put": {
+                const req: PutRequest = {
+                  key: L(c.p.key),
+                  value: c.p.ignoreValue ? undefined : L(c.p.value),
+                  prevKv: c.p.prevKv,
+                  ignoreValue: c.p.ignoreValue,
+                };
+                same(
+                  label,
+                  () => rec((w) => w.put(req)),
+                  () => model.put(req),
+                );
+                break;
               }
-            });
-            other.purgeCompacted(Number.MAX_SAFE_INTEGER);
+              case "del": {
+                const req = {
+                  key: L(c.d.key),
+                  rangeEnd: c.d.end === undefined ? undefined : L(c.d.end),
+                  prevKv: c.d.prevKv,
+                };
+                same(
+                  label,
+                  () => rec((w) => w.deleteRange(req)),
+                  () => model.deleteRange(req),
+                );
+                break;
+              }
+              case "range": {
+                const r = c.r;
+                const req: RangeRequest = {
+                  key: L(r.key),
+                  rangeEnd: r.end === undefined ? undefined : L(r.end),
+                  revision: r.revOffset <= -12 ? 0 : model.rev + r.revOffset,
+                  limit: r.limit,
+                  sortOrder: r.sortOrder as 0,
+                  sortTarget: r.sortTarget as 0,
+                  keysOnly: r.keysOnly,
+                  countOnly: r.countOnly,
+                  minModRevision: r.minMod,
+                  maxModRevision: r.maxMod,
+                };
+                same(
+                  label,
+                  () => s.range(req),
+                  () => model.range(req),
+                );
+                break;
+              }
+              case "txn": {
+                const req = toTxn(c.t);
+                same(
+                  label,
+                  () => rec((w) => w.txn(req)),
+                  () => model.txn(req),
+                );
+                break;
+              }
+              case "compact": {
+                const rev = model.rev + c.o;
+                same(
+                  label,
+                  () => rec((w) => w.compact(rev)),
+                  () => model.compact(rev),
+                );
+                break;
+              }
+              case "batch": {
+                // restart: everything must come back from SQLite
+                s.close();
+                s = MvccStore.open(file, {
+                  watch: { autoSync: false },
+                  autoPurge: false,
+                  bulkReadMinKeys,
+                });
+                assert.equal(s.consistentIndex(), index);
+                break;
+              }
+            }
+            assert.equal(s.currentRevision, model.rev, `revision after ${label}`);
           }
-          assert.equal(other.currentRevision, s.currentRevision);
-          assert.equal(other.compactRevision, s.compactRevision);
-          assert.deepEqual(other.hashKV(0), s.hashKV(0));
-          assert.equal(other.hash(), s.hash());
+          fullCheck(s, model);
+          // the same requests applied in batches of three give the same state and hashes
+          const other = openTmp({ autoPurge: false, bulkReadMinKeys }).store;
+          try {
+            for (let i = 0; i < writes.length; i += 3) {
+              other.applyBatch(i + 1, (w) => {
+                for (const fn of writes.slice(i, i + 3)) {
+                  try {
+                    fn(w);
+                  } catch (e) {
+                    if (!(e instanceof EtcdError)) throw e;
+                  }
+                }
+              });
+              other.purgeCompacted(Number.MAX_SAFE_INTEGER);
+            }
+            assert.equal(other.currentRevision, s.currentRevision);
+            assert.equal(other.compactRevision, s.compactRevision);
+            assert.deepEqual(other.hashKV(0), s.hashKV(0));
+            assert.equal(other.hash(), s.hash());
+            fullCheck(other, model);
+          } finally {
+            other.close();
+          }
         } finally {
-          other.close();
+          s.close();
         }
-      } finally {
-        s.close();
-      }
-    }),
-    { seed: 20261124, numRuns: 150 },
-  );
-});
+      }),
+      { seed: 20261124, numRuns: 150 },
+    );
+  });
+}

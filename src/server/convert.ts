@@ -120,8 +120,39 @@ export function kvToPb(kv: mvcc.KeyValue): pb.KeyValue {
   };
 }
 
+/** Range responses whose kvs nobody has read yet, with the store records they come from. */
+const rangeSources = new WeakMap<pb.RangeResponse, readonly mvcc.KeyValue[]>();
+
+/**
+ * A RangeResponse whose `kvs` are converted only when first read: the gRPC service encodes
+ * untouched responses straight from the store's records (rangeKvsSource), without a
+ * pb.KeyValue and three bigints per key.
+ */
 export function rangeToPb(h: pb.ResponseHeader, r: mvcc.RangeResult): pb.RangeResponse {
-  return { header: h, kvs: r.kvs.map(kvToPb), more: r.more, count: BigInt(r.count) };
+  const res = { header: h, more: r.more, count: BigInt(r.count) } as pb.RangeResponse;
+  let kvs: pb.KeyValue[] | undefined;
+  Object.defineProperty(res, "kvs", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (kvs === undefined) {
+        kvs = r.kvs.map(kvToPb);
+        rangeSources.delete(res);
+      }
+      return kvs;
+    },
+    set: (v: pb.KeyValue[]) => {
+      kvs = v;
+      rangeSources.delete(res);
+    },
+  });
+  rangeSources.set(res, r.kvs);
+  return res;
+}
+
+/** The store records of a rangeToPb response whose `kvs` were never read or replaced. */
+export function rangeKvsSource(res: pb.RangeResponse): readonly mvcc.KeyValue[] | undefined {
+  return rangeSources.get(res);
 }
 
 export function putToPb(h: pb.ResponseHeader, r: mvcc.PutResult): pb.PutResponse {

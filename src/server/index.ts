@@ -16,6 +16,7 @@ import {
 } from "../transport/index.js";
 import { startClientListener, type ClientListener } from "../api/listener.js";
 import { kvService, clusterService, maintenanceService } from "../api/grpc/services.js";
+import { KVServiceWithDirectRange } from "../api/grpc/kv-encode.js";
 import { watchService } from "../api/grpc/watch.js";
 import { WatchServiceWithRawResponses } from "../api/grpc/watch-encode.js";
 import { leaseService } from "../api/grpc/lease.js";
@@ -186,7 +187,7 @@ export async function startMember(
   // Clients reach the member through `guarded`, which enforces auth (src/auth/guard.ts).
   const authApi = new AuthApi(server, mcfg.bcryptCost);
   const guarded = guardServer(server, authApi);
-  grpcServer.addService(pb.KVService, withAuthContext(kvService(guarded)));
+  grpcServer.addService(KVServiceWithDirectRange, withAuthContext(kvService(guarded)));
   grpcServer.addService(
     WatchServiceWithRawResponses,
     guardWatch(watchService(guarded, cfg.experimentalWatchProgressNotifyIntervalMs), authApi),

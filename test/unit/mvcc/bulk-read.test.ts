@@ -91,9 +91,12 @@ test("bulk range reads equal per-record reads on random histories", () => {
                 } else {
                   // many records sharing one revision, told apart by sub revision
                   t.txn({
-                    success: [0, 1, 2, 3].map((i) => ({
-                      requestPut: { key: K(i * 7), value: b(`t${n}.${i}`) },
-                    })),
+                    // puts with a delete between them: tombstones in a segment's gaps
+                    success: [0, 1, 2, 3, 4, 5].map((i) =>
+                      i % 3 === 1
+                        ? { requestDeleteRange: { key: K(20 + i) } }
+                        : { requestPut: { key: K(20 + i), value: b(`t${n}.${i}`) } },
+                    ),
                   });
                 }
               });

@@ -10,39 +10,54 @@ import { ETCDCTL_BIN, REPO_ROOT, startRealEtcd } from "../test/helpers/index.js"
 
 const runs = Number(process.argv[2] ?? 15);
 const tsctl = path.join(REPO_ROOT, "bin/tsctl");
+const fullProgram = path.join(REPO_ROOT, "dist/cli.js");
 
-function medianMs(file: string, args: string[]): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(file, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${file} ${args.join(" ")}: ${r.stderr.toString()}`);
-    if (i > 0) times.push(ms); // the first run warms the page cache
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+type Cmd = [file: string, args: string[]];
+
+function timeOnceMs([file, args]: Cmd): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${file} ${args.join(" ")}: ${r.stderr.toString()}`);
+  return ms;
 }
 
-// `node -e` pays for the eval path; an empty module file is the fairer "bare node" figure.
+/** Median per command, the commands taking turns so that a change in machine load hits all. */
+function mediansMs(cmds: Cmd[]): number[] {
+  for (const c of cmds) timeOnceMs(c); // warms the page cache
+  const times = cmds.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) cmds.forEach((c, j) => times[j]!.push(timeOnceMs(c)));
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}
+
+// `node -e` pays for the eval path; an empty file is the fairer "bare node" figure (the
+// fastest of the three counts).
 const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsctl-bench-"));
 const empty = path.join(emptyDir, "empty.mjs");
 fs.writeFileSync(empty, "");
+const emptyCjs = path.join(emptyDir, "empty.cjs");
+fs.writeFileSync(emptyCjs, "");
 const etcd = await startRealEtcd();
 try {
   const ep = ["--endpoints", etcd.endpoint];
   spawnSync(ETCDCTL_BIN, [...ep, "put", "k", "v"]);
-  const rows: [string, number][] = [
-    ["node -e 0", medianMs(process.execPath, ["-e", "0"])],
-    ["node empty.mjs", medianMs(process.execPath, [empty])],
-    ["tsctl version", medianMs(process.execPath, [tsctl, "version"])],
-    ["tsctl get k", medianMs(process.execPath, [tsctl, ...ep, "get", "k"])],
-    ["etcdctl get k", medianMs(ETCDCTL_BIN, [...ep, "get", "k"])],
+  const cmds: [string, Cmd][] = [
+    ["node -e 0", [process.execPath, ["-e", "0"]]],
+    ["node empty.mjs", [process.execPath, [empty]]],
+    ["node empty.cjs", [process.execPath, [emptyCjs]]],
+    ["tsctl version", [process.execPath, [tsctl, "version"]]],
+    ["tsctl get k", [process.execPath, [tsctl, ...ep, "get", "k"]]],
+    // The same command through the full commander program (what the quick path skips).
+    ["full-program get", [process.execPath, [fullProgram, ...ep, "get", "k"]]],
+    ["etcdctl get k", [ETCDCTL_BIN, [...ep, "get", "k"]]],
   ];
-  console.log(`median wall time over ${runs} runs`);
+  const medians = mediansMs(cmds.map(([, c]) => c));
+  const rows: [string, number][] = cmds.map(([name], i) => [name, medians[i]!]);
+  console.log(`median wall time over ${runs} interleaved runs`);
   for (const [name, ms] of rows) console.log(`${name.padEnd(16)} ${ms.toFixed(1).padStart(8)} ms`);
-  const bare = Math.min(rows[0]![1], rows[1]![1]);
-  const ratio = rows[3]![1] / bare;
+  const figure = (name: string) => rows.find(([n]) => n === name)![1];
+  const bare = Math.min(figure("node -e 0"), figure("node empty.mjs"), figure("node empty.cjs"));
+  const ratio = figure("tsctl get k") / bare;
   console.log(`tsctl get / bare node: ${ratio.toFixed(2)}x (target <= 1.5x)`);
 } finally {
   await etcd.stop();

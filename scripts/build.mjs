@@ -1,5 +1,7 @@
 // Bundles the CLI and the library with esbuild: one ESM bundle per entry plus shared chunks,
-// so `tsctl <cmd>` loads only what that command needs (command modules are dynamic imports).
+// so `tsctl <cmd>` loads only what that command needs (command modules are dynamic imports);
+// and dist/main.cjs, the self-contained entry bin/tsctl loads: the quick get/put/del path in
+// one file (no chunk graph to resolve at start), importing dist/cli.js for everything else.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 
@@ -20,5 +22,18 @@ await build({
   banner: {
     js: "import { createRequire as __tsctlCreateRequire } from 'node:module'; const require = __tsctlCreateRequire(import.meta.url);",
   },
+  logLevel: "warning",
+});
+await build({
+  entryPoints: { main: "commands/main.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  splitting: false,
+  // CommonJS: Node starts a CommonJS entry ~20 ms sooner than an ES module one.
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  sourcemap: "linked",
   logLevel: "warning",
 });

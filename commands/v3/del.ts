@@ -1,15 +1,8 @@
 // `tsctl del <key> [range_end]`: deletes a key or range, optionally returning the old pairs.
 import type { Command } from "commander";
-import type { DeleteRangeRequest } from "../../src/proto/index.js";
-import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
-import { keyRange } from "./keys.js";
-
-export interface DelFlags {
-  prefix?: boolean;
-  fromKey?: boolean;
-  prevKv?: boolean;
-}
+import { delRequest } from "./kv-requests.js";
+import type { DelFlags } from "./kv-requests.js";
 
 export function addDelFlags(c: Command): Command {
   return c
@@ -20,28 +13,6 @@ export function addDelFlags(c: Command): Command {
     )
     .option("--prefix", "delete keys with matching prefix")
     .option("--prev-kv", "return deleted key-value pairs");
-}
-
-/** The DeleteRangeRequest for del's arguments and flags, with etcdctl's validation errors. */
-export function delRequest(args: string[], flags: DelFlags): DeleteRangeRequest {
-  if (args.length === 0 || args.length > 2)
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "del command needs one argument as key and an optional argument as range_end",
-    );
-  const prefix = flags.prefix === true;
-  const fromKey = flags.fromKey === true;
-  if (prefix && fromKey)
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "`--prefix` and `--from-key` cannot be set at the same time, choose one",
-    );
-  if (args.length > 1 && (prefix || fromKey))
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "too many arguments, only accept one argument when `--prefix` or `--from-key` is set",
-    );
-  return { ...keyRange(args[0]!, args[1], prefix, fromKey), prevKv: flags.prevKv === true };
 }
 
 export function registerDel(program: Command): void {

@@ -216,8 +216,20 @@ export function decodeDeleteRange(buf: Buffer): DeleteRangeResponse {
 
 // ---- one unary call over HTTP/2 ----
 
-// Started when this module loads, so it overlaps with the rest of the command's start-up.
-const http2Module = import("node:http2");
+// Started on first use (the quick path asks early, so it overlaps with parsing and printing
+// set-up); never at import, so importing this module for its codecs costs nothing.
+// process.getBuiltinModule (Node >= 20.16) loads it synchronously, without starting the ES
+// module loader in the CommonJS quick entry; import() is the fallback on older Nodes.
+let http2Module: Promise<typeof import("node:http2")> | undefined;
+export function loadHttp2(): Promise<typeof import("node:http2")> {
+  const getBuiltin = (
+    process as { getBuiltinModule?: (id: "node:http2") => typeof import("node:http2") }
+  ).getBuiltinModule;
+  return (http2Module ??=
+    getBuiltin !== undefined
+      ? Promise.resolve(getBuiltin.call(process, "node:http2"))
+      : import("node:http2"));
+}
 
 /** host:port when the fast path applies to these globals, else undefined. */
 export function fastTarget(g: GlobalOptions): string | undefined {
@@ -241,7 +253,7 @@ export async function unary(
   body: Buffer,
   timeoutMs: number,
 ): Promise<Buffer | undefined> {
-  const http2 = await http2Module;
+  const http2 = await loadHttp2();
   return new Promise((resolve, reject) => {
     let sent = false;
     const session = http2.connect(`http://${target}`);
@@ -306,31 +318,45 @@ export async function unary(
   });
 }
 
+export type KvMethod = "Range" | "Put" | "DeleteRange";
+
+/**
+ * One KV call over the lean path. Undefined when it does not apply to these globals or the
+ * endpoint refused the connection (nothing was sent); a server error is a CommandError.
+ */
+export async function fastKvCall<Res>(
+  globals: GlobalOptions,
+  method: KvMethod,
+  encoded: Buffer,
+  decode: (bytes: Buffer) => Res,
+): Promise<Res | undefined> {
+  const target = fastTarget(globals);
+  if (target === undefined) return undefined;
+  try {
+    const bytes = await unary(
+      target,
+      `/etcdserverpb.KV/${method}`,
+      encoded,
+      globals.commandTimeoutMs,
+    );
+    return bytes === undefined ? undefined : decode(bytes);
+  } catch (err) {
+    if (err instanceof FastServerError) throw new CommandError(ExitCode.Error, err.message);
+    throw err;
+  }
+}
+
 /**
  * One KV call: over the lean path when it applies and the endpoint accepts the connection,
  * otherwise through the full client.
  */
 export async function kvCall<Res>(
   ctx: CommandContext,
-  method: "Range" | "Put" | "DeleteRange",
+  method: KvMethod,
   encoded: Buffer,
   decode: (bytes: Buffer) => Res,
   slow: (client: EtcdClient) => Promise<Res>,
 ): Promise<Res> {
-  const target = fastTarget(ctx.globals);
-  if (target !== undefined) {
-    try {
-      const bytes = await unary(
-        target,
-        `/etcdserverpb.KV/${method}`,
-        encoded,
-        ctx.globals.commandTimeoutMs,
-      );
-      if (bytes !== undefined) return decode(bytes);
-    } catch (err) {
-      if (err instanceof FastServerError) throw new CommandError(ExitCode.Error, err.message);
-      throw err;
-    }
-  }
-  return slow(await ctx.client());
+  const fast = await fastKvCall(ctx.globals, method, encoded, decode);
+  return fast !== undefined ? fast : slow(await ctx.client());
 }

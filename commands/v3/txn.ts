@@ -5,14 +5,13 @@ import type { Compare, RequestOp } from "../../src/proto/index.js";
 import { goQuote } from "../../src/printer/text.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { run } from "./context.js";
-import { addDelFlags, delRequest } from "./del.js";
-import type { DelFlags } from "./del.js";
+import { addDelFlags } from "./del.js";
 import { parseGoInt } from "./flags.js";
-import { addGetFlags, getRequest } from "./get.js";
-import type { GetFlags } from "./get.js";
+import { addGetFlags } from "./get.js";
+import { delRequest, getRequest, putRequest } from "./kv-requests.js";
+import type { DelFlags, GetFlags, PutFlags } from "./kv-requests.js";
 import { argify, LineReader, scanGoQuoted } from "./lines.js";
-import { addPutFlags, putRequest } from "./put.js";
-import type { PutFlags } from "./put.js";
+import { addPutFlags } from "./put.js";
 
 const RESULTS: Record<string, number> = { "=": 0, ">": 1, "<": 2, "!=": 3 };
 

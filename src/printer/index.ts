@@ -1,5 +1,6 @@
 // Picks the printer for `-w <format>`. Formats load lazily so that a command pays only for
 // the format it prints (cli-table3 and the protobuf encoders are not free to import).
+import { stdSink } from "./sink.js";
 import { UnsupportedFormatError } from "./unsupported.js";
 import type { OutputFormat, Printer, PrintSink } from "./types.js";
 
@@ -20,11 +21,7 @@ export interface PrinterOptions {
   valueOnly?: boolean;
 }
 
-/** The process's stdout/stderr as a sink. */
-export const stdSink: PrintSink = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
-};
+export { stdSink } from "./sink.js";
 
 export function isOutputFormat(f: string): f is OutputFormat {
   return f === "simple" || f === "json" || f === "fields" || f === "protobuf" || f === "table";

@@ -1,7 +1,7 @@
-// The quick path for the one-shot KV commands scripts call in loops (`tsctl get k`,
-// `tsctl put k v`, `tsctl del k`): a hand-rolled parse of the plain forms, one lean HTTP/2
-// call (fast-kv.ts) and one printer, without loading commander, the command tree, grpc-js or
-// the generated protos. Anything it does not recognise exactly — other commands, unknown or
+// The quick path for the one-shot commands scripts call in loops (`tsctl get k`,
+// `tsctl put k v`, `tsctl del k`, `tsctl version`): a hand-rolled parse of the plain forms,
+// one lean HTTP/2 call (fast-kv.ts) and one printer, without loading commander, the command
+// tree, grpc-js or the generated protos. Anything it does not recognise exactly — other commands, unknown or
 // repeated flags, `--`, help, stdin values, TLS, auth, discovery, other output formats,
 // argument errors, an endpoint that refuses the connection — it declines before sending
 // anything, and the full program runs instead with all its usage and error texts.
@@ -9,6 +9,7 @@ import { resolveGlobalValues } from "./global-flags.js";
 import type { GivenGlobals, GlobalOptions } from "./global-flags.js";
 import { delRequest, getRequest, putRequest } from "./kv-requests.js";
 import type { DelFlags, GetFlags, PutFlags } from "./kv-requests.js";
+import { versionText } from "./version.js";
 
 type QuickName = "get" | "put" | "del";
 
@@ -175,6 +176,10 @@ async function prepare(q: QuickCommand, g: GlobalOptions): Promise<QuickCall | u
  * printed; the caller then runs the full program. A server error is a CommandError.
  */
 export async function runQuick(argv: readonly string[]): Promise<boolean> {
+  if (argv.length === 1 && argv[0] === "version") {
+    process.stdout.write(versionText());
+    return true;
+  }
   const q = parseQuick(argv);
   if (q === undefined) return false;
   let g: GlobalOptions;

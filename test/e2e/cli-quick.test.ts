@@ -218,6 +218,12 @@ test(
   },
 );
 
+test("version prints the same on the quick path, the full program and etcdctl", async () => {
+  const quick = await runCli("tsctl", ["version"]);
+  assert.deepEqual(quick, await runFullProgram(["version"]));
+  if (skipWithoutEtcd === false) assert.deepEqual(quick, await runCli("etcdctl", ["version"]));
+});
+
 test("an unreachable endpoint gives the full program's error", async () => {
   const port = await freePort();
   const args = [

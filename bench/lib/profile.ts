@@ -33,6 +33,8 @@ export interface ProfileSummary {
   busyMs: number;
   functions: SelfTime[];
   files: SelfTime[];
+  /** Time with the function anywhere on the stack (counted once per sample), in `selfMs`. */
+  inclusive: SelfTime[];
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -81,6 +83,22 @@ export function summariseProfile(p: CpuProfile): ProfileSummary {
     const file = shortUrl(n.callFrame.url) || n.callFrame.functionName || "(native)";
     byFile.set(file, (byFile.get(file) ?? 0) + us);
   }
+  // Inclusive time: each node's self time counts for every distinct function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const nodeById = new Map(p.nodes.map((n) => [n.id, n]));
+  const byFnInclusive = new Map<string, number>();
+  for (const n of p.nodes) {
+    const us = selfUs.get(n.id) ?? 0;
+    if (us === 0 || n.callFrame.functionName === "(idle)") continue;
+    const seen = new Set<string>();
+    for (let id: number | undefined = n.id; id !== undefined; id = parent.get(id)) {
+      const name = frameName(nodeById.get(id)!);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      byFnInclusive.set(name, (byFnInclusive.get(name) ?? 0) + us);
+    }
+  }
   const busyUs = totalUs - idleUs;
   const rank = (m: Map<string, number>): SelfTime[] =>
     [...m.entries()]
@@ -93,6 +111,7 @@ export function summariseProfile(p: CpuProfile): ProfileSummary {
     busyMs: busyUs / 1000,
     functions: rank(byFn),
     files: rank(byFile),
+    inclusive: rank(byFnInclusive).filter((f) => f.name !== "(root)"),
   };
 }
 
@@ -103,6 +122,12 @@ export function formatSummary(s: ProfileSummary, top: number): string {
   );
   lines.push("", "top self time by function (share of busy time):");
   for (const f of s.functions.slice(0, top)) {
+    lines.push(
+      `  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`,
+    );
+  }
+  lines.push("", "top inclusive time by function (on the stack; share of busy time):");
+  for (const f of s.inclusive.slice(0, top)) {
     lines.push(
       `  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`,
     );

@@ -23,8 +23,16 @@ const WRAPPED_KINDS = new Set<number>([
   RequestKind.LeaseRevoke,
 ]);
 
+// AsyncLocalStorage turns on promise hooks for every promise in the process once it is first
+// run: a cost on every request. Until some request brings a token (or auth authorizes one),
+// no request has a context to carry, so none is made.
+let contextInUse = false;
+
 export function runWithToken<T>(token: string | undefined, fn: () => T): T {
-  return als.run({ token: token === "" ? undefined : token }, fn);
+  const t = token === "" ? undefined : token;
+  if (t === undefined && !contextInUse) return fn();
+  contextInUse = true;
+  return als.run({ token: t }, fn);
 }
 
 export function currentToken(): string | undefined {
@@ -32,6 +40,7 @@ export function currentToken(): string | undefined {
 }
 
 export function runAuthorized<T>(info: AuthInfo | undefined, fn: () => T): T {
+  contextInUse = true;
   return als.run({ token: currentToken(), info }, fn);
 }
 

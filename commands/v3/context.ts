@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import type { EtcdClient } from "../../src/client/v3/index.js";
 import type { Printer, PrinterOptions } from "../../src/printer/index.js";
+import { formatGoDuration } from "../../src/util/duration.js";
 import { CommandError, ExitCode } from "../errors.js";
 import { resolveGlobals } from "./globals.js";
 import type { GlobalOptions } from "./globals.js";
@@ -13,6 +14,54 @@ export interface CommandContext {
   printer: Printer;
   /** The client for --endpoints (logged in when --user is given); closed by run(). */
   client(): Promise<EtcdClient>;
+  /** Called as the command's client starts talking (by client(), or by a lean path). */
+  clientStarting(): void;
+}
+
+/**
+ * With --debug, etcdctl lists the flags the command inherits as ETCDCTL_* settings on
+ * stderr, sorted by name, as it builds its client: the global flags, a parent command's own
+ * persistent flags (endpoint --cluster), and for watch its environment-only key settings.
+ */
+export function debugFlagLines(cmd: Command, g: GlobalOptions): string {
+  const settings: Record<string, string> = {
+    CACERT: g.cacert ?? "",
+    CERT: g.cert ?? "",
+    COMMAND_TIMEOUT: formatGoDuration(g.commandTimeoutMs),
+    DEBUG: String(g.debug),
+    DIAL_TIMEOUT: formatGoDuration(g.dialTimeoutMs),
+    DISCOVERY_SRV: g.discoverySrv ?? "",
+    DISCOVERY_SRV_NAME: g.discoverySrvName ?? "",
+    ENDPOINTS: `[${g.endpoints.join(",")}]`,
+    HEX: String(g.hex),
+    INSECURE_DISCOVERY: String(g.insecureDiscovery),
+    INSECURE_SKIP_TLS_VERIFY: String(g.insecureSkipTlsVerify),
+    INSECURE_TRANSPORT: String(g.insecureTransport),
+    KEEPALIVE_TIME: formatGoDuration(g.keepaliveTimeMs),
+    KEEPALIVE_TIMEOUT: formatGoDuration(g.keepaliveTimeoutMs),
+    KEY: g.key ?? "",
+    PASSWORD: g.password ?? "",
+    USER: g.user ?? "",
+    WRITE_OUT: g.writeOut,
+  };
+  // A parent's flag may be typed after the subcommand: take values from the whole chain.
+  const opts = cmd.optsWithGlobals() as Record<string, unknown>;
+  for (let c = cmd.parent; c !== null && c.parent !== null; c = c.parent) {
+    for (const o of c.options) {
+      if (o.long === undefined || o.long === "--help") continue;
+      const value = opts[o.attributeName()];
+      const name = o.long.slice(2).replace(/-/g, "_").toUpperCase();
+      settings[name] = value === undefined ? (o.isBoolean() ? "false" : "") : String(value);
+    }
+  }
+  if (cmd.name() === "watch") {
+    settings["WATCH_KEY"] = process.env.ETCDCTL_WATCH_KEY ?? "";
+    settings["WATCH_RANGE_END"] = process.env.ETCDCTL_WATCH_RANGE_END ?? "";
+  }
+  return Object.keys(settings)
+    .sort()
+    .map((k) => `ETCDCTL_${k}=${settings[k]}\n`)
+    .join("");
 }
 
 /** Splits `--user name[:password]`; prompts on the terminal when no password is given. */
@@ -93,10 +142,19 @@ export async function run(
     ...printerOpts,
   });
   let opened: Promise<EtcdClient> | undefined;
+  let started = false;
   const ctx: CommandContext = {
     globals,
     printer,
-    client: () => (opened ??= newClient(globals)),
+    client: () => {
+      ctx.clientStarting();
+      return (opened ??= newClient(globals));
+    },
+    clientStarting: () => {
+      if (started) return;
+      started = true;
+      if (globals.debug) process.stderr.write(debugFlagLines(cmd, globals));
+    },
   };
   try {
     await body(ctx);

@@ -357,6 +357,7 @@ export async function kvCall<Res>(
   decode: (bytes: Buffer) => Res,
   slow: (client: EtcdClient) => Promise<Res>,
 ): Promise<Res> {
+  ctx.clientStarting();
   const fast = await fastKvCall(ctx.globals, method, encoded, decode);
   return fast !== undefined ? fast : slow(await ctx.client());
 }

@@ -2,7 +2,6 @@
 // peer transport, driven by a single Ready loop on the event loop. Client-facing services
 // call propose()/linearizableRead() and get answers after their entry is applied.
 import { mkdirSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import {
   RawNode,
   MemoryStorage,
@@ -25,38 +24,38 @@ import {
   type Snapshot,
 } from "../raft/types.js";
 import { Wal } from "../wal/index.js";
+import { lockDir, type DirLock } from "../wal/lock.js";
 import { Snapshotter } from "../snap/index.js";
 import { PeerTransport } from "../transport/index.js";
 import { ClusterMembership, type MemberInfo } from "../membership/cluster.js";
-import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import type { Logger } from "../log/logger.js";
 import { EtcdError, GrpcCode, etcdError } from "../errors.js";
 import { WaitRegistry } from "./wait.js";
 import { ReadIndexBatcher } from "./read-index.js";
 import { decodeEnvelope, encodeEnvelope, RequestKind } from "./envelope.js";
 import { decodeSnapshotData, encodeSnapshotData } from "./snapshot-data.js";
+import {
+  bootstrapNewCluster,
+  decodeWalMetadata,
+  encodeWalMetadata,
+  memberPaths,
+  planNewCluster,
+} from "./data-dir.js";
 import type { MemberConfig } from "./member-config.js";
 import { validateJoin } from "./join-validation.js";
 import { forceNewClusterLog } from "./force-new-cluster.js";
 import type { StateMachine, ApplyResult } from "./state-machine.js";
 
-/** WAL metadata: who this member is and which cluster it belongs to. */
-function encodeWalMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64BE(memberId, 0);
-  b.writeBigUInt64BE(clusterId, 8);
-  return b;
-}
-
-function decodeWalMetadata(bytes: Uint8Array): { memberId: bigint; clusterId: bigint } {
-  if (bytes.length !== 16) throw new Error(`corrupt WAL metadata (${bytes.length} bytes)`);
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { memberId: b.readBigUInt64BE(0), clusterId: b.readBigUInt64BE(8) };
-}
-
 /** The leader's lease on its own clock for proposals (no waiting for a leader forever). */
 function requestTimeoutMs(cfg: MemberConfig): number {
   return 5000 + 2 * cfg.electionTimeoutMs;
+}
+
+export interface MemberDeps {
+  openStateMachine(dbPath: string): StateMachine;
+  createTransport(localId: bigint, clusterId: bigint, handlers: TransportHandlers): PeerTransport;
+  /** For --initial-cluster-state existing: the cluster as the running members see it. */
+  fetchExistingCluster?(): Promise<{ clusterId: bigint; members: MemberInfo[] }>;
 }
 
 interface ProposeOptions {
@@ -70,6 +69,7 @@ export class Member {
   readonly cluster: ClusterMembership;
   readonly raftStorage: MemoryStorage;
   private readonly raft: RawNode;
+  private readonly dbLock: DirLock;
   private readonly waits = new WaitRegistry<ApplyResult>();
   private readonly readIndex: ReadIndexBatcher;
   private readonly appliedWaiters: Array<{ index: number; resolve(): void }> = [];
@@ -98,6 +98,7 @@ export class Member {
     readonly state: StateMachine,
     readonly transport: PeerTransport,
     init: {
+      dbLock: DirLock;
       id: bigint;
       clusterId: bigint;
       cluster: ClusterMembership;
@@ -108,6 +109,7 @@ export class Member {
       hardState: HardState;
     },
   ) {
+    this.dbLock = init.dbLock;
     this.id = init.id;
     this.clusterId = init.clusterId;
     this.cluster = init.cluster;
@@ -154,24 +156,27 @@ export class Member {
    * Opens (or creates) the member's data dir and starts raft: a new member of a new cluster
    * bootstraps from --initial-cluster; a restarted member replays its snapshot and WAL.
    */
-  static async start(
+  static async start(cfg: MemberConfig, logger: Logger, deps: MemberDeps): Promise<Member> {
+    const { snapDir } = memberPaths(cfg.dataDir, cfg.walDir);
+    mkdirSync(snapDir, { recursive: true });
+    // Held for the member's life, next to the database: offline tools (defrag --data-dir)
+    // wait for it, so they never rewrite a database a running member has open.
+    const dbLock = lockDir(snapDir);
+    try {
+      return await Member.startLocked(cfg, logger, deps, dbLock);
+    } catch (err) {
+      dbLock.release();
+      throw err;
+    }
+  }
+
+  private static async startLocked(
     cfg: MemberConfig,
     logger: Logger,
-    deps: {
-      openStateMachine(dbPath: string): StateMachine;
-      createTransport(
-        localId: bigint,
-        clusterId: bigint,
-        handlers: TransportHandlers,
-      ): PeerTransport;
-      /** For --initial-cluster-state existing: the cluster as the running members see it. */
-      fetchExistingCluster?(): Promise<{ clusterId: bigint; members: MemberInfo[] }>;
-    },
+    deps: MemberDeps,
+    dbLock: DirLock,
   ): Promise<Member> {
-    const memberDir = join(cfg.dataDir, "member");
-    const walDir = cfg.walDir ?? join(memberDir, "wal");
-    const snapDir = join(memberDir, "snap");
-    mkdirSync(snapDir, { recursive: true });
+    const { memberDir, walDir, snapDir, dbPath } = memberPaths(cfg.dataDir, cfg.walDir);
     const snapshotter = new Snapshotter(snapDir, { maxSnapshots: cfg.maxSnapshots });
     const handlers = new TransportHandlers();
     const storage = new MemoryStorage();
@@ -205,7 +210,7 @@ export class Member {
         "member-id": id.toString(16),
         "cluster-id": clusterId.toString(16),
       });
-      state = deps.openStateMachine(join(snapDir, "db"));
+      state = deps.openStateMachine(dbPath);
       cluster = new ClusterMembership(clusterId);
       if (snapshot) {
         const decoded = decodeSnapshotData(snapshot.data);
@@ -247,7 +252,7 @@ export class Member {
       storage.append(entries);
       storage.setHardState(hardState);
     } else {
-      state = deps.openStateMachine(join(snapDir, "db"));
+      state = deps.openStateMachine(dbPath);
       if (cfg.initialClusterState === "existing") {
         if (!deps.fetchExistingCluster)
           throw new Error("joining an existing cluster needs its peer URLs");
@@ -270,47 +275,41 @@ export class Member {
         cluster = new ClusterMembership(clusterId);
         for (const m of existing.members) cluster.add(m);
         // A joining member starts with an empty log; the leader sends it a snapshot.
+        wal = await Wal.create(walDir, encodeWalMetadata(id, clusterId), {
+          maxWals: cfg.maxWals,
+        });
       } else {
-        const members: MemberInfo[] = [...cfg.initialCluster.entries()].map(([name, urls]) => ({
-          id: computeMemberId(urls, cfg.initialClusterToken),
-          name,
-          peerURLs: urls,
-          clientURLs: [],
-          isLearner: false,
-        }));
-        id = computeMemberId(cfg.initialAdvertisePeerUrls, cfg.initialClusterToken);
-        clusterId = computeClusterId(members.map((m) => m.id));
-        cluster = new ClusterMembership(clusterId);
-        for (const m of members) cluster.add(m);
-        state.bootstrap(members);
-        // Every member of a new cluster starts from the same synthetic snapshot at index 1,
-        // holding the initial membership, so their logs agree from the first entry on.
-        confState = { voters: members.map((m) => m.id), learners: [] };
-        const boot: Snapshot = {
-          data: encodeSnapshotData({ cluster: cluster.toJSON(), ...state.auxiliaryState() }),
-          metadata: { confState, index: 1, term: 1 },
-        };
-        await snapshotter.save(boot);
-        storage.applySnapshot(boot);
-        applied = 1;
-        snapshotIndex = 1;
-        hardState = { term: 1, vote: 0n, commit: 1 };
+        const plan = planNewCluster(
+          cfg.initialCluster,
+          cfg.initialClusterToken,
+          cfg.initialAdvertisePeerUrls,
+        );
+        id = plan.selfId;
+        clusterId = plan.clusterId;
+        const boot = await bootstrapNewCluster(plan, state, {
+          walDir,
+          snapshotter,
+          maxWals: cfg.maxWals,
+        });
+        wal = boot.wal;
+        cluster = boot.cluster;
+        storage.applySnapshot(boot.snapshot);
+        applied = boot.snapshot.metadata.index;
+        snapshotIndex = boot.snapshot.metadata.index;
+        confState = boot.confState;
+        hardState = boot.hardState;
         storage.setHardState(hardState);
       }
       logger.info("starting new member", {
         "member-id": id.toString(16),
         "cluster-id": clusterId.toString(16),
       });
-      wal = await Wal.create(walDir, encodeWalMetadata(id, clusterId), { maxWals: cfg.maxWals });
-      if (snapshotIndex > 0) {
-        await wal.saveSnapshot({ index: snapshotIndex, term: 1 });
-        await wal.save(hardState, []);
-      }
     }
     if (!existsSync(memberDir)) mkdirSync(memberDir, { recursive: true });
 
     const transport = deps.createTransport(id, clusterId, handlers);
     const member = new Member(cfg, logger, wal, snapshotter, state, transport, {
+      dbLock,
       id,
       clusterId,
       cluster,
@@ -487,6 +486,7 @@ export class Member {
     while (this.readyRunning) await new Promise((r) => setTimeout(r, 5));
     await this.wal.close();
     this.state.close();
+    this.dbLock.release();
   }
 
   // ---- raft plumbing -------------------------------------------------------------------

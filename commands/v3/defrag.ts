@@ -1,9 +1,30 @@
-// `tsctl defrag [--cluster]`: defragments each member's backend, one endpoint at a time.
+// `tsctl defrag [--cluster]`: defragments each member's backend, one endpoint at a time;
+// `--data-dir` instead defragments a stopped member's database offline.
 import type { Command } from "commander";
 import { CommandError, ExitCode } from "../errors.js";
 import { errorText, run } from "./context.js";
 import { endpointsFromCluster } from "./endpoint.js";
 import { withSpinner } from "./spinner.js";
+
+/** Like etcdctl: nothing on stdout on success; waits while a member holds the database. */
+async function defragOffline(dataDir: string): Promise<void> {
+  const { defragDataDir, BackendOpenError } = await import("../../src/server/data-dir.js");
+  const { goQuote } = await import("../../src/printer/text.js");
+  try {
+    await defragDataDir(dataDir, {
+      onWaiting: (dbPath) =>
+        process.stderr.write(
+          `waiting for etcd to close and release its lock on ${goQuote(dbPath)}. To defrag a running etcd instance, omit --data-dir.\n`,
+        ),
+    });
+  } catch (err) {
+    if (err instanceof BackendOpenError) {
+      const { goPanic } = await import("./panic.js");
+      goPanic("mvcc/backend", err.message);
+    }
+    throw new CommandError(ExitCode.Error, errorText(err));
+  }
+}
 
 export function registerDefrag(program: Command): void {
   program
@@ -17,11 +38,10 @@ export function registerDefrag(program: Command): void {
     )
     .action((_a: string[], flags: { cluster?: boolean; dataDir?: string }, cmd: Command) =>
       run(cmd, async (ctx) => {
-        if (flags.dataDir !== undefined && flags.dataDir !== "")
-          throw new CommandError(
-            ExitCode.Error,
-            "defrag --data-dir is not supported by tsctl (defragment a running member instead)",
-          );
+        if (flags.dataDir !== undefined && flags.dataDir !== "") {
+          await defragOffline(flags.dataDir);
+          return;
+        }
         const eps = await endpointsFromCluster(ctx, flags.cluster === true);
         const client = await ctx.client();
         let failures = 0;

@@ -1,34 +1,59 @@
 // `tsctl snapshot save|status|restore`: save streams a member's backend to a file (through
-// `<file>.part`, checking the SHA-256 trailer etcd appends); status and restore read
-// etcd's bbolt backend files (commands/v3/bbolt.ts).
+// `<file>.part`, checking the SHA-256 trailer etcd appends); status reads etcd's bbolt
+// backend files (src/mvcc/bbolt.ts); restore writes a new member's data dir offline from a
+// tsctl or etcd snapshot (src/server/restore.ts).
 import type { Command } from "commander";
 import { CommandError, ExitCode } from "../errors.js";
 import { errorText, run } from "./context.js";
 import { withSpinner } from "./spinner.js";
+import { goPathError } from "../../src/util/go-errors.js";
 
 const SHA256_BYTES = 32;
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EACCES: "permission denied",
-  EISDIR: "is a directory",
-  ENOTDIR: "not a directory",
-  EEXIST: "file exists",
-  ENOSPC: "no space left on device",
-};
-
-/** Go's *os.PathError text: `open <path>: no such file or directory`. */
-export function goPathError(op: string, path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code ?? "";
-  return `${op} ${path}: ${ERRNO_TEXT[code] ?? (err as Error).message}`;
+/** A zap-style JSON log line on stderr, as etcdctl's snapshot commands print. */
+function logInfo(
+  msg: string,
+  fields: Record<string, unknown>,
+  caller = "snapshot/v3_snapshot.go",
+): void {
+  const ts = Date.now() / 1000;
+  process.stderr.write(JSON.stringify({ level: "info", ts, caller, msg, ...fields }) + "\n");
 }
 
-/** A zap-style JSON log line on stderr, as etcdctl's snapshot commands print. */
-function logInfo(msg: string, fields: Record<string, string>): void {
-  const ts = Date.now() / 1000;
-  process.stderr.write(
-    JSON.stringify({ level: "info", ts, caller: "snapshot/v3_snapshot.go", msg, ...fields }) + "\n",
-  );
+interface RestoreFlags {
+  dataDir?: string;
+  walDir?: string;
+  initialCluster: string;
+  initialClusterToken: string;
+  initialAdvertisePeerUrls: string;
+  name: string;
+  skipHashCheck?: boolean;
+}
+
+async function restore(path: string, flags: RestoreFlags): Promise<void> {
+  const { restoreSnapshot, RestoreError, BackendOpenError } =
+    await import("../../src/server/restore.js");
+  try {
+    await restoreSnapshot({
+      snapshotPath: path,
+      name: flags.name,
+      dataDir:
+        flags.dataDir === undefined || flags.dataDir === "" ? `${flags.name}.etcd` : flags.dataDir,
+      walDir: flags.walDir ?? "",
+      initialCluster: flags.initialCluster,
+      initialClusterToken: flags.initialClusterToken,
+      initialAdvertisePeerUrls: flags.initialAdvertisePeerUrls,
+      skipHashCheck: flags.skipHashCheck === true,
+      log: (caller, msg, fields) => logInfo(msg, fields, caller),
+    });
+  } catch (err) {
+    if (err instanceof BackendOpenError) {
+      const { goPanic } = await import("./panic.js");
+      goPanic("mvcc/backend", err.message);
+    }
+    if (err instanceof RestoreError) throw new CommandError(ExitCode.Error, err.message);
+    throw new CommandError(ExitCode.Error, errorText(err));
+  }
 }
 
 async function save(
@@ -120,15 +145,14 @@ export function registerSnapshot(program: Command): void {
       "--skip-hash-check",
       "Ignore snapshot integrity hash value (required if copied from data directory)",
     )
-    .action((args: string[], _f: object, cmd: Command) =>
+    .action((args: string[], flags: RestoreFlags, cmd: Command) =>
       run(cmd, async () => {
         if (args.length !== 1)
           throw new CommandError(
             ExitCode.BadArgs,
             "snapshot restore requires exactly one argument",
           );
-        // Writing an etcd data directory (bbolt backend + WAL + raft snapshot) is not built yet.
-        throw new CommandError(ExitCode.Error, "snapshot restore is not supported by tsctl yet");
+        await restore(args[0]!, flags);
       }),
     );
 
@@ -142,7 +166,7 @@ export function registerSnapshot(program: Command): void {
         if (args.length !== 1)
           throw new CommandError(ExitCode.BadArgs, "snapshot status requires exactly one argument");
         const fs = await import("node:fs");
-        const { snapshotStatus } = await import("./bbolt.js");
+        const { snapshotStatus } = await import("../../src/mvcc/bbolt.js");
         const path = args[0]!;
         let file: Buffer;
         try {

@@ -284,7 +284,37 @@ export class AuthStore {
     this.usersByName.set(u.name, u);
   }
 
+  /**
+   * Replaces everything with another store's auth state as it is (importing it for snapshot
+   * restore): no revision bumps, no checks beyond the records' own invariants.
+   */
+  importAll(state: {
+    enabled: boolean;
+    revision: number;
+    users: UserRecord[];
+    roles: RoleRecord[];
+  }): void {
+    this.db.exec("DELETE FROM auth_user; DELETE FROM auth_role; DELETE FROM auth_meta;");
+    this.usersByName.clear();
+    this.rolesByName.clear();
+    for (const u of state.users)
+      this.writeUser({ ...u, roles: [...new Set(u.roles)].sort(byBytes) });
+    for (const r of state.roles) {
+      this.writeRole({ ...r, perms: [...r.perms].sort((a, b) => Buffer.compare(a.key, b.key)) });
+    }
+    this.setMeta("enabled", state.enabled ? 1 : 0);
+    this.enabledFlag = state.enabled;
+    this.rev = state.revision;
+    this.setMeta("revision", this.rev);
+    this.mergedCache = new Map();
+  }
+
   private putRole(r: RoleRecord): void {
+    this.writeRole(r);
+    this.changed();
+  }
+
+  private writeRole(r: RoleRecord): void {
     const stored: StoredPerm[] = r.perms.map((p) => ({
       t: p.permType,
       k: p.key.toString("base64"),
@@ -294,7 +324,6 @@ export class AuthStore {
       .prepare("INSERT OR REPLACE INTO auth_role (name, perms) VALUES (?, ?)")
       .run(r.name, JSON.stringify(stored));
     this.rolesByName.set(r.name, r);
-    this.changed();
   }
 
   private changed(): void {

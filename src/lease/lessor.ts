@@ -6,6 +6,7 @@ import { etcdError } from "../errors.js";
 import type { MvccStore, WriteTxn } from "../mvcc/store.js";
 import { silentLogger } from "../mvcc/types.js";
 import type { Logger } from "../mvcc/types.js";
+import type { Database } from "better-sqlite3";
 
 /** etcd's upper bound on a lease TTL, in seconds. */
 export const MAX_LEASE_TTL_SEC = 9_000_000_000;
@@ -57,6 +58,28 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS lease (
   ttl INTEGER NOT NULL,
   remaining_ttl INTEGER NOT NULL
 )`;
+
+/** A lease as persisted: granted TTL and checkpointed remaining TTL (0: none). */
+export interface LeaseRecord {
+  id: bigint;
+  ttlSec: number;
+  remainingTtlSec: number;
+}
+
+/**
+ * Writes lease records into a database no lessor has open (importing another store's leases
+ * for snapshot restore); the caller owns the transaction.
+ */
+export function importLeases(db: Database, leases: Iterable<LeaseRecord>): number {
+  db.exec(SCHEMA);
+  const insert = db.prepare("INSERT INTO lease (id, ttl, remaining_ttl) VALUES (?, ?, ?)");
+  let n = 0;
+  for (const l of leases) {
+    insert.run(l.id, l.ttlSec, l.remainingTtlSec);
+    n++;
+  }
+  return n;
+}
 
 export function defaultMinTtlSec(electionTimeoutMs = 1000): number {
   return Math.ceil((1.5 * electionTimeoutMs) / 1000);

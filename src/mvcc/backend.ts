@@ -132,6 +132,25 @@ export class Backend {
       .raw(true);
   }
 
+  /** Whether `file` is a SQLite database holding this store's tables. */
+  static holdsStore(file: string): boolean {
+    let db: Db | undefined;
+    try {
+      db = new Database(file, { fileMustExist: true });
+      const tables = db
+        .prepare(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('kv', 'mvcc_state')",
+        )
+        .pluck()
+        .get();
+      return tables === 2;
+    } catch {
+      return false;
+    } finally {
+      db?.close();
+    }
+  }
+
   insert(rev: Rev, kv: KeyValue, tombstone: boolean): void {
     this.insertStmt.run(
       rev.main,

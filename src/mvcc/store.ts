@@ -791,6 +791,20 @@ export class MvccStore {
     return this.sizeStmts;
   }
 
+  /**
+   * Sets the applied raft index outside any batch. Only for a database copied into a new
+   * cluster's data dir (snapshot restore): its old index counts entries of a log that the
+   * new cluster does not have, and would make the new one's entries look applied already.
+   */
+  rebaseConsistentIndex(index: number): void {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("rebaseConsistentIndex inside applyBatch");
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new Error(`rebaseConsistentIndex: bad index ${index}`);
+    this.be.saveState({ ...this.be.state(), consistentIndex: index });
+    this.appliedIndex = index;
+  }
+
   /** Rewrites the database file without free pages (SQLite VACUUM). */
   defragment(): void {
     this.assertOpen();

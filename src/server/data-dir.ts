@@ -1,10 +1,16 @@
 // A member's data dir: where its WAL, raft snapshots and KV database live, who it is (the
-// WAL metadata), and how a member of a new cluster writes its first contents. Both a server
-// bootstrapping from --initial-cluster and `snapshot restore` go through bootstrapNewCluster,
-// so a restored data dir is exactly what a fresh member would have written, plus a database.
+// WAL metadata), how a member of a new cluster writes its first contents, and offline
+// maintenance of a stopped member's database. Both a server bootstrapping from
+// --initial-cluster and `snapshot restore` go through bootstrapNewCluster, so a restored data
+// dir is exactly what a fresh member would have written, plus a database.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ConfState, HardState, Snapshot } from "../raft/types.js";
-import { Wal } from "../wal/index.js";
+import { Wal, WalLockedError } from "../wal/index.js";
+import { lockDir, type DirLock } from "../wal/lock.js";
+import { Backend } from "../mvcc/backend.js";
+import { MvccStore } from "../mvcc/store.js";
+import { goPathError } from "../util/go-errors.js";
 import type { Snapshotter } from "../snap/index.js";
 import { ClusterMembership, type MemberInfo } from "../membership/cluster.js";
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
@@ -119,4 +125,68 @@ export async function bootstrapNewCluster(
   await wal.saveSnapshot({ index: BOOTSTRAP_INDEX, term: BOOTSTRAP_TERM });
   await wal.save(hardState, []);
   return { wal, cluster, snapshot, confState, hardState };
+}
+
+/** A database file that cannot be opened (etcd's tools panic with this text). */
+export class BackendOpenError extends Error {
+  constructor(
+    readonly dbPath: string,
+    readonly reason: string,
+  ) {
+    super(`cannot open database at ${dbPath} (${reason})`);
+  }
+}
+
+export interface OfflineDefragOptions {
+  /** Called once if the database is still locked after waitNoticeMs (a member runs on it). */
+  onWaiting(dbPath: string): void;
+  waitNoticeMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * Defragments a stopped member's database in place (`defrag --data-dir`): drops what
+ * compaction left behind and VACUUMs. A running member holds its snap dir's lock; this waits
+ * for it to let go, as etcdctl waits for the backend's file lock, and never touches the
+ * database of a live member.
+ */
+export async function defragDataDir(dataDir: string, opts: OfflineDefragOptions): Promise<void> {
+  const { snapDir, dbPath } = memberPaths(dataDir);
+  if (!existsSync(dbPath)) {
+    const enoent = Object.assign(new Error("no such file"), { code: "ENOENT" });
+    throw new BackendOpenError(dbPath, goPathError("open", dbPath, enoent));
+  }
+  const lock = await waitForLock(snapDir, dbPath, opts);
+  try {
+    if (!Backend.holdsStore(dbPath)) throw new BackendOpenError(dbPath, "invalid database");
+    const store = MvccStore.open(dbPath, { autoPurge: false });
+    try {
+      store.defragment();
+    } finally {
+      store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function waitForLock(
+  dir: string,
+  dbPath: string,
+  opts: OfflineDefragOptions,
+): Promise<DirLock> {
+  const started = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      return lockDir(dir);
+    } catch (err) {
+      if (!(err instanceof WalLockedError)) throw err;
+    }
+    if (!told && Date.now() - started >= (opts.waitNoticeMs ?? 1000)) {
+      told = true;
+      opts.onWaiting(dbPath);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+  }
 }

@@ -5,8 +5,6 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { DEFAULT_QUOTA_BACKEND_BYTES } from "../config/server-config.js";
-import { parseInitialCluster } from "../config/initial-cluster.js";
 import type { Logger } from "../log/logger.js";
 import {
   PeerTransport,
@@ -30,7 +28,7 @@ import { leasePeerRoute } from "./lease-forward.js";
 import { Member } from "./member.js";
 import { EtcdServer, GRPC_OVERHEAD_BYTES } from "./etcd-server.js";
 import { KvStateMachine } from "./kv-state-machine.js";
-import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, type MemberConfig } from "./member-config.js";
+import { toMemberConfig } from "./member-config.js";
 import {
   checkListenTls,
   clientListenerTls,
@@ -52,50 +50,6 @@ export interface RunningMember {
   /** Bound --listen-metrics-urls ports. */
   readonly metricsPorts: number[];
   stop(): Promise<void>;
-}
-
-/**
- * Entries kept behind a snapshot for slow followers. Not an etcd 3.4 flag; the chaos tests
- * lower it (TSCTL_SNAPSHOT_CATCHUP_ENTRIES) so lagging followers catch up by snapshot.
- */
-function snapshotCatchUpEntries(): number {
-  const text = process.env.TSCTL_SNAPSHOT_CATCHUP_ENTRIES;
-  const n = text === undefined ? NaN : Number(text);
-  return Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES;
-}
-
-export function toMemberConfig(cfg: ServerConfig): MemberConfig {
-  return {
-    name: cfg.name,
-    dataDir: cfg.dataDir,
-    walDir: cfg.walDir === "" ? undefined : cfg.walDir,
-    snapshotCount: cfg.snapshotCount,
-    snapshotCatchUpEntries: snapshotCatchUpEntries(),
-    heartbeatIntervalMs: cfg.heartbeatIntervalMs,
-    electionTimeoutMs: cfg.electionTimeoutMs,
-    initialCluster: parseInitialCluster(cfg.initialCluster),
-    initialClusterToken: cfg.initialClusterToken,
-    initialClusterState: cfg.initialClusterState,
-    initialAdvertisePeerUrls: cfg.initialAdvertisePeerUrls,
-    advertiseClientUrls: cfg.advertiseClientUrls,
-    listenClientUrls: cfg.listenClientUrls,
-    listenPeerUrls: cfg.listenPeerUrls,
-    maxRequestBytes: cfg.maxRequestBytes,
-    maxTxnOps: cfg.maxTxnOps,
-    quotaBackendBytes:
-      cfg.quotaBackendBytes === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : cfg.quotaBackendBytes,
-    preVote: cfg.preVote,
-    strictReconfigCheck: cfg.strictReconfigCheck,
-    maxSnapshots: cfg.maxSnapshots,
-    maxWals: cfg.maxWals,
-    enableV2: cfg.enableV2,
-    autoCompactionMode: cfg.autoCompactionMode,
-    autoCompactionRetention: cfg.autoCompactionRetention,
-    forceNewCluster: cfg.forceNewCluster,
-    bcryptCost: cfg.bcryptCost,
-    authTokenTtlSeconds: cfg.authTokenTtlSeconds,
-    authToken: cfg.authToken,
-  };
 }
 
 export interface StartOptions {

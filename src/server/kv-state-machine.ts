@@ -311,6 +311,16 @@ export class KvStateMachine implements StateMachine {
     return this;
   }
 
+  /**
+   * Makes a database restored from a snapshot the start of a new cluster: applied index at
+   * the bootstrap snapshot's, and no alarms (they name members of the old cluster).
+   */
+  rebaseForNewCluster(index: number): void {
+    this.store.rebaseConsistentIndex(index);
+    this.store.db.exec("DELETE FROM alarm");
+    this.alarmList = [];
+  }
+
   replaceWith(db: Uint8Array): void {
     this.restoreFrom(db);
   }

@@ -1,6 +1,7 @@
 // A read-only reader of bbolt database files (etcd 3.4's backend and snapshot format):
 // meta pages, B+tree branch/leaf pages, inline buckets. Enough to walk every bucket in key
-// order for `snapshot status`; it never writes.
+// order for `snapshot status` and for importing an etcd snapshot (bbolt-import.ts); it
+// never writes.
 
 const PAGE_HEADER = 16;
 const ELEMENT = 16;
@@ -18,7 +19,7 @@ export interface BoltMeta {
   txid: bigint;
 }
 
-interface BucketRef {
+export interface BucketRef {
   root: bigint;
   /** For an inline bucket (root 0): the page bytes stored in the parent's value. */
   inline?: Buffer;
@@ -95,6 +96,12 @@ export class BoltReader {
         throw new BoltError(`unexpected page type ${flags} at page ${pgid}`);
       }
     }
+  }
+
+  /** A top-level bucket by name (undefined when the database has none). */
+  bucket(name: string): BucketRef | undefined {
+    for (const [n, ref] of this.buckets()) if (n.toString("latin1") === name) return ref;
+    return undefined;
   }
 
   /** The top-level buckets, in name order, each with a handle to walk it. */

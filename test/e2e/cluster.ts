@@ -36,6 +36,8 @@ export interface ClusterOptions {
   size?: number;
   token?: string;
   extraArgs?: string[];
+  /** Runs after the members are planned and before any starts (e.g. fills their data dirs). */
+  prepare?: (members: TsctlMember[], initialCluster: string, token: string) => Promise<void>;
 }
 
 async function waitHealthy(m: TsctlMember, timeoutMs: number): Promise<void> {
@@ -149,8 +151,9 @@ export async function startTsctlCluster(opts: ClusterOptions = {}): Promise<Tsct
       return readFileSync(m.logFile, "utf8");
     },
   };
-  for (const m of members) await cluster.start(m);
   try {
+    await opts.prepare?.(members, initialCluster, token);
+    for (const m of members) await cluster.start(m);
     await Promise.all(members.map((m) => waitHealthy(m, 20_000)));
   } catch (err) {
     await cluster.destroy();

@@ -503,3 +503,10 @@ test(
     }
   },
 );
+
+test("migrate: refused with etcdctl's exit code for a failed migrate", async () => {
+  const r = await runCli("tsctl", ["migrate", "--data-dir", "whatever"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^Error: migrate is not supported by tsctl \(.*\)\n$/);
+});

@@ -239,3 +239,22 @@ test("restoring over an existing database replaces it entirely", () => {
     restored.close();
   }
 });
+
+test("a restored database rebased onto a new log takes that log's entries from its index on", () => {
+  const { store, file } = openTmp();
+  store.applyBatch(57, (w) => history(w, 20));
+  const rev = store.currentRevision;
+  store.rebaseConsistentIndex(1);
+  assert.throws(() => store.applyBatch(0, () => undefined), /behind 1/);
+  store.close();
+  const reopened = MvccStore.open(file);
+  try {
+    assert.equal(reopened.consistentIndex(), 1);
+    assert.equal(reopened.currentRevision, rev, "records and revision untouched");
+    const r = reopened.applyBatch(2, (w) => w.put({ key: b("new"), value: b("1") }));
+    assert.equal(r.revision, rev + 1);
+    assert.equal(reopened.consistentIndex(), 2);
+  } finally {
+    reopened.close();
+  }
+});

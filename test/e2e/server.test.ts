@@ -213,7 +213,7 @@ test(
         if (r.code === 0) promoted = r.stdout;
         else await new Promise((res) => setTimeout(res, 200));
       }
-      assert.match(promoted, new RegExp(`Member ${newId} promoted in cluster`));
+      assert.match(promoted, new RegExp(`Member +${newId} promoted in cluster`));
       assert.match(
         await ok(all(), "member", "update", newId, `--peer-urls=${peerUrl},http://localhost:${pp}`),
         /updated in cluster/,
@@ -224,7 +224,7 @@ test(
       );
       assert.match(
         await ok(c.members[0]!.endpoint, "member", "remove", newId),
-        new RegExp(`Member ${newId} removed from cluster`),
+        new RegExp(`Member +${newId} removed from cluster`),
       );
       c.members.pop();
       await new Promise<void>((resolve) => {

@@ -525,15 +525,18 @@ export class Member {
   }
 
   private startTicking(): void {
-    // A lone voter has nobody to wait for: run its election clock to one tick short of the
-    // timeout so it campaigns on the first tick, as etcd does, instead of after a full
-    // (randomised) election timeout.
+    // A lone voter has nobody to wait for, and no vote to split: run its election clock
+    // until it campaigns (its randomised timeout only ever delays it), instead of waiting
+    // one to two election timeouts before serving writes.
     if (this.cluster.voters().length === 1 && this.cluster.has(this.id)) {
       const electionTick = Math.max(
         1,
         Math.round(this.cfg.electionTimeoutMs / this.cfg.heartbeatIntervalMs),
       );
-      for (let i = 0; i < electionTick - 1; i++) this.raft.tick();
+      for (let i = 0; i < 2 * electionTick; i++) {
+        if (this.raft.status().softState.raftState !== "follower") break;
+        this.raft.tick();
+      }
       this.scheduleReady();
     }
     this.tickTimer = setInterval(() => {

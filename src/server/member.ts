@@ -182,6 +182,7 @@ export class Member {
     const storage = new MemoryStorage();
 
     let id: bigint;
+    let freshCluster = false;
     let clusterId: bigint;
     let cluster: ClusterMembership;
     let wal: Wal;
@@ -286,6 +287,7 @@ export class Member {
         );
         id = plan.selfId;
         clusterId = plan.clusterId;
+        freshCluster = true;
         const boot = await bootstrapNewCluster(plan, state, {
           walDir,
           snapshotter,
@@ -320,7 +322,7 @@ export class Member {
       hardState,
     });
     handlers.bind(member);
-    member.startTicking();
+    member.startTicking(freshCluster);
     return member;
   }
 
@@ -524,20 +526,26 @@ export class Member {
     return this.raft.status().progress;
   }
 
-  private startTicking(): void {
+  /**
+   * Starts the raft clock. `freshCluster`: this member just bootstrapped a new cluster, so
+   * nobody can be leader yet and waiting out a whole election timeout gains nothing.
+   */
+  private startTicking(freshCluster = false): void {
     // A lone voter has nobody to wait for, and no vote to split: run its election clock
     // until it campaigns (its randomised timeout only ever delays it), instead of waiting
     // one to two election timeouts before serving writes.
+    const electionTick = Math.max(
+      1,
+      Math.round(this.cfg.electionTimeoutMs / this.cfg.heartbeatIntervalMs),
+    );
     if (this.cluster.voters().length === 1 && this.cluster.has(this.id)) {
-      const electionTick = Math.max(
-        1,
-        Math.round(this.cfg.electionTimeoutMs / this.cfg.heartbeatIntervalMs),
-      );
       for (let i = 0; i < 2 * electionTick; i++) {
         if (this.raft.status().softState.raftState !== "follower") break;
         this.raft.tick();
       }
       this.scheduleReady();
+    } else if (freshCluster) {
+      this.fastForwardOnceConnected(electionTick);
     }
     this.tickTimer = setInterval(() => {
       this.raft.tick();
@@ -547,6 +555,31 @@ export class Member {
       this.state.onTick(this);
       this.scheduleReady();
     }, this.cfg.heartbeatIntervalMs);
+  }
+
+  /**
+   * A new cluster's members may all start at once: as soon as this one reaches a peer (so
+   * an election can succeed), and still no leader is known, its election clock jumps to two
+   * ticks short of the timeout. The randomised part of each member's timeout still spreads
+   * the candidates apart. Gives up after one election timeout.
+   */
+  private fastForwardOnceConnected(electionTick: number): void {
+    const deadline = Date.now() + this.cfg.electionTimeoutMs;
+    const check = () => {
+      if (this.stopped || Date.now() > deadline) return;
+      const soft = this.raft.status().softState;
+      if (soft.lead !== 0n || soft.raftState !== "follower") return;
+      const peerUp = this.cluster
+        .voters()
+        .some((m) => m.id !== this.id && this.transport.isActive(m.id));
+      if (!peerUp) {
+        setTimeout(check, this.cfg.heartbeatIntervalMs).unref();
+        return;
+      }
+      for (let i = 0; i < electionTick - 2; i++) this.raft.tick();
+      this.scheduleReady();
+    };
+    check();
   }
 
   private assertRunning(): void {
@@ -664,7 +697,10 @@ export class Member {
         leader: ss.lead.toString(16),
         term: this.raft.status().hardState.term,
       });
-      if (ss.lead !== 0n) this.leaderWaiters.splice(0).forEach((w) => w());
+      if (ss.lead !== 0n) {
+        this.leaderWaiters.splice(0).forEach((w) => w());
+        this.readIndex.retryInFlight();
+      }
     }
     const isLeader = ss.raftState === "leader";
     if (isLeader !== wasLeader) this.state.onLeadershipChange(isLeader, this);

@@ -53,10 +53,20 @@ export class ReadIndexBatcher {
       if (this.queued.length > 0) this.startRound();
     } else if (nowMs - round.sentAtMs >= this.roundTimeoutMs) {
       // Re-ask with the same waiters under a fresh context.
-      this.inFlight = undefined;
-      this.queued = round.waiters.concat(this.queued);
-      this.startRound(round.sentAtMs);
+      this.retryInFlight();
     }
+  }
+
+  /**
+   * Re-asks now for a round still waiting (a leader just became known: a request made with
+   * none was dropped, and would otherwise wait for the round timeout).
+   */
+  retryInFlight(): void {
+    const round = this.inFlight;
+    if (round === undefined) return;
+    this.inFlight = undefined;
+    this.queued = round.waiters.concat(this.queued);
+    this.startRound(round.sentAtMs);
   }
 
   failAll(err: Error): void {

@@ -1,6 +1,6 @@
 // `tsctl snapshot save|status|restore`: save streams a member's backend to a file (through
 // `<file>.part`, checking the SHA-256 trailer etcd appends); status reads etcd's bbolt
-// backend files (src/mvcc/bbolt.ts); restore writes a new member's data dir offline from a
+// backend files (src/mvcc/bbolt.ts) and tsctl's own (src/mvcc/snapshot-status.ts); restore writes a new member's data dir offline from a
 // tsctl or etcd snapshot (src/server/restore.ts).
 import type { Command } from "commander";
 import { CommandError, ExitCode } from "../errors.js";
@@ -167,6 +167,8 @@ export function registerSnapshot(program: Command): void {
           throw new CommandError(ExitCode.BadArgs, "snapshot status requires exactly one argument");
         const fs = await import("node:fs");
         const { snapshotStatus } = await import("../../src/mvcc/bbolt.js");
+        const { isSqliteFile, sqliteSnapshotStatus } =
+          await import("../../src/mvcc/snapshot-status.js");
         const path = args[0]!;
         let file: Buffer;
         try {
@@ -176,7 +178,8 @@ export function registerSnapshot(program: Command): void {
         }
         let status;
         try {
-          status = snapshotStatus(file);
+          if (isSqliteFile(file)) status = sqliteSnapshotStatus(path, file.length);
+          else status = snapshotStatus(file);
         } catch (err) {
           throw new CommandError(ExitCode.Error, errorText(err));
         }

@@ -124,6 +124,19 @@ async function savedSnapshot(dir: string): Promise<{
     const file = path.join(dir, "snap.db");
     const saved = await tsctl(ep, "snapshot", "save", file);
     assert.equal(saved.code, 0, saved.stderr);
+    // status reads tsctl's own snapshots too: the store's revision, the database without
+    // the hash trailer, and the same figures twice
+    const status = await tsctl(ep, "snapshot", "status", file, "-w", "json");
+    assert.equal(status.code, 0, status.stderr);
+    const st = JSON.parse(status.stdout) as {
+      revision: number;
+      totalSize: number;
+      totalKey: number;
+    };
+    assert.equal(st.revision, revision);
+    assert.equal(st.totalSize, fs.statSync(file).size - 32);
+    assert.ok(st.totalKey >= 6, `totalKey ${st.totalKey}`);
+    assert.equal((await tsctl(ep, "snapshot", "status", file, "-w", "json")).stdout, status.stdout);
     return { file, revision, leaseId, before };
   } finally {
     await c.destroy();

@@ -20,6 +20,13 @@ function logInfo(
   process.stderr.write(JSON.stringify({ level: "info", ts, caller, msg, ...fields }) + "\n");
 }
 
+/** The client library's own log lines around the stream (their logger prints ISO times). */
+function logClient(msg: string): void {
+  const ts = new Date().toISOString();
+  const caller = "clientv3/maintenance.go";
+  process.stderr.write(JSON.stringify({ level: "info", ts, caller, msg }) + "\n");
+}
+
 interface RestoreFlags {
   dataDir?: string;
   walDir?: string;
@@ -78,6 +85,7 @@ async function save(
     logInfo("created temporary db file", { path: part });
     const started = Date.now();
     const stream = await fetch();
+    logClient("opened snapshot stream; downloading");
     logInfo("fetching snapshot", { endpoint: endpoints[0]! });
     // The last 32 bytes are a SHA-256 of everything before them: hash all but the tail.
     const hash = createHash("sha256");
@@ -91,17 +99,18 @@ async function save(
       hash.update(joined.subarray(0, joined.length - keep));
       tail = joined.subarray(joined.length - keep);
     }
+    logClient("completed snapshot read; closing");
     if (size % 512 !== SHA256_BYTES) throw new Error(`sha256 checksum not found [bytes: ${size}]`);
     if (!hash.digest().equals(tail)) throw new Error("snapshot sha256 checksum mismatch");
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = -1;
     const { humanBytes } = await import("../../src/printer/text.js");
-    const { formatGoDuration } = await import("../../src/util/duration.js");
+    // zap logs a duration field as seconds (a number), as etcdctl's line shows.
     logInfo("fetched snapshot", {
       endpoint: endpoints[0]!,
       size: humanBytes(size),
-      took: formatGoDuration(Date.now() - started),
+      took: (Date.now() - started) / 1000,
     });
     try {
       fs.renameSync(part, path);

@@ -20,9 +20,14 @@ if (files.length === 0) {
   console.error("run-tests: no *.test.ts files found");
   process.exit(1);
 }
+// Two test files at a time: most of a file's time is spent waiting on the servers it
+// starts, so on this project's 2-core machines the suite takes about two thirds as long.
+const concurrency = passThrough.some((a) => a.startsWith("--test-concurrency"))
+  ? []
+  : ["--test-concurrency=2"];
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", ...passThrough, ...files],
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...concurrency, ...passThrough, ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

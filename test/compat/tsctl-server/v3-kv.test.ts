@@ -1,0 +1,4 @@
+// The v3-kv compat rows (etcdctl vs tsctl, identical output) run against `tsctl server`
+// instead of the real etcd 3.4: the same commands must behave the same on both servers.
+process.env.TSCTL_COMPAT_SERVER = "tsctl";
+await import("../v3-kv.test.js");

@@ -66,6 +66,9 @@ export interface BulkValues {
 // (cheaper than switching the whole statement to BigInt results).
 type RawRow = [number, number, Buffer, Buffer, number, number, string, number];
 
+/** How long applied writes may stay in the open SQLite transaction before it is committed. */
+const COMMIT_INTERVAL_MS = 100;
+
 export class Backend {
   readonly db: Db;
   private readonly insertStmt;
@@ -79,6 +82,7 @@ export class Backend {
   private readonly bulkStmt;
   // one reusable wrapper: building a new one per batch costs as much as a small commit
   private readonly txnFn: (fn: () => unknown) => unknown;
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(file: string) {
     if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -313,12 +317,32 @@ export class Backend {
     for (const r of this.uptoStmt.iterate(rev) as IterableIterator<RawRow>) yield toRow(r);
   }
 
-  /** Runs fn in one SQLite transaction (rolled back if fn throws). */
+  /**
+   * Runs fn atomically: rolled back if it throws. Writes go into a SQLite transaction that
+   * stays open for up to COMMIT_INTERVAL_MS and is committed then (or by commit()), so the
+   * cost of a commit is shared by every batch in that window, as etcd's backend batches
+   * its bbolt commits. Each call is a savepoint inside it. This connection sees everything
+   * at once; a crash loses at most the open window, which the member replays from its raft
+   * log (the applied index is saved in the same transaction as the data it describes).
+   */
   transaction<T>(fn: () => T): T {
+    if (!this.db.inTransaction) {
+      this.db.exec("BEGIN");
+      this.commitTimer = setTimeout(() => this.commit(), COMMIT_INTERVAL_MS);
+      this.commitTimer.unref();
+    }
     return this.txnFn(fn) as T;
   }
 
+  /** Commits the open write window, if any: required before anything reads the file. */
+  commit(): void {
+    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.db.open && this.db.inTransaction) this.db.exec("COMMIT");
+  }
+
   close(): void {
+    this.commit();
     this.db.close();
   }
 }

@@ -812,6 +812,7 @@ export class MvccStore {
     while (this.purgeCompacted(100_000) > 0) {
       /* purge everything first: VACUUM then reclaims it */
     }
+    this.be.commit();
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.exec("VACUUM");
     this.cachedSizeBytes = undefined;
@@ -823,6 +824,7 @@ export class MvccStore {
    */
   async backupTo(file: string): Promise<void> {
     this.assertOpen();
+    this.be.commit();
     await this.db.backup(file);
   }
 
@@ -830,7 +832,15 @@ export class MvccStore {
   snapshotBytes(): Buffer {
     this.assertOpen();
     if (this.inBatch) throw new Error("snapshotBytes inside applyBatch");
+    this.be.commit();
     return this.db.serialize();
+  }
+
+  /** Commits every applied write to the database file (see Backend.transaction). */
+  commit(): void {
+    this.assertOpen();
+    if (this.inBatch) throw new Error("commit inside applyBatch");
+    this.be.commit();
   }
 
   close(): void {

@@ -343,6 +343,7 @@ export class KvStateMachine implements StateMachine {
   }
 
   syncToDisk(): void {
+    this.store.commit();
     this.store.db.pragma("wal_checkpoint(FULL)");
   }
 

@@ -18,10 +18,23 @@ export interface DirLock {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/**
+ * A killed process that nobody has reaped yet still answers kill(pid, 0), but it holds
+ * nothing any more (in a container whose init does not reap, it never goes away).
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false; // no /proc here: trust kill(pid, 0)
   }
 }
 

@@ -28,3 +28,15 @@ export function exitWithError(exitCode: number, message: string): never {
   process.stderr.write(`Error: ${message}\n`);
   process.exit(exitCode);
 }
+
+let closedStdoutHandled = false;
+
+/** A closed pipe (e.g. `| head`) ends the command quietly, exit 1, not with a stack trace. */
+export function endQuietlyOnClosedStdout(): void {
+  if (closedStdoutHandled) return;
+  closedStdoutHandled = true;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(1);
+    throw err;
+  });
+}

@@ -7,6 +7,30 @@ import { CommandError, ExitCode } from "../errors.js";
 import { intFlag, parseGoInt } from "./flags.js";
 import { keyRange } from "./keys.js";
 
+/** get's and del's --prefix / --from-key, which exclude each other. */
+function rangeSwitches(flags: { prefix?: boolean; fromKey?: boolean }): {
+  prefix: boolean;
+  fromKey: boolean;
+} {
+  const prefix = flags.prefix === true;
+  const fromKey = flags.fromKey === true;
+  if (prefix && fromKey)
+    throw new CommandError(
+      ExitCode.BadArgs,
+      "`--prefix` and `--from-key` cannot be set at the same time, choose one",
+    );
+  return { prefix, fromKey };
+}
+
+/** With --prefix or --from-key, a range end argument makes no sense. */
+function checkOneKeyWithRangeSwitch(args: string[], prefix: boolean, fromKey: boolean): void {
+  if (args.length > 1 && (prefix || fromKey))
+    throw new CommandError(
+      ExitCode.BadArgs,
+      "too many arguments, only accept one argument when `--prefix` or `--from-key` is set",
+    );
+}
+
 export interface GetFlags {
   consistency: string;
   order: string;
@@ -38,23 +62,13 @@ export function getRequest(args: string[], flags: GetFlags, cmd?: Command): Rang
       ExitCode.BadArgs,
       "get command needs one argument as key and an optional argument as range_end",
     );
-  const prefix = flags.prefix === true;
-  const fromKey = flags.fromKey === true;
-  if (prefix && fromKey)
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "`--prefix` and `--from-key` cannot be set at the same time, choose one",
-    );
+  const { prefix, fromKey } = rangeSwitches(flags);
   if (flags.consistency !== "l" && flags.consistency !== "s")
     throw new CommandError(
       ExitCode.BadFeature,
       `unknown consistency flag ${JSON.stringify(flags.consistency)}`,
     );
-  if (args.length > 1 && (prefix || fromKey))
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "too many arguments, only accept one argument when `--prefix` or `--from-key` is set",
-    );
+  checkOneKeyWithRangeSwitch(args, prefix, fromKey);
   let sortOrder = SORT_ORDERS[flags.order.toUpperCase()];
   if (sortOrder === undefined)
     throw new CommandError(ExitCode.BadFeature, `bad sort order ${flags.order}`);
@@ -137,17 +151,7 @@ export function delRequest(args: string[], flags: DelFlags): DeleteRangeRequest 
       ExitCode.BadArgs,
       "del command needs one argument as key and an optional argument as range_end",
     );
-  const prefix = flags.prefix === true;
-  const fromKey = flags.fromKey === true;
-  if (prefix && fromKey)
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "`--prefix` and `--from-key` cannot be set at the same time, choose one",
-    );
-  if (args.length > 1 && (prefix || fromKey))
-    throw new CommandError(
-      ExitCode.BadArgs,
-      "too many arguments, only accept one argument when `--prefix` or `--from-key` is set",
-    );
+  const { prefix, fromKey } = rangeSwitches(flags);
+  checkOneKeyWithRangeSwitch(args, prefix, fromKey);
   return { ...keyRange(args[0]!, args[1], prefix, fromKey), prevKv: flags.prevKv === true };
 }

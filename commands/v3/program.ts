@@ -3,7 +3,7 @@
 // handling (texts and exit codes) around commander.
 import { Command, CommanderError } from "commander";
 import type { Option } from "commander";
-import { CommandError, ExitCode } from "../errors.js";
+import { CommandError, endQuietlyOnClosedStdout, ExitCode } from "../errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { FlagError } from "./flags.js";
 import { setRawArgs } from "./raw-args.js";
@@ -182,11 +182,7 @@ function failWithUsage(cmd: Command, message: string): never {
 export async function runV3(args: string[]): Promise<void> {
   setRawArgs(args);
   const first = commandFor(rootProgram(), args, true);
-  // A closed pipe (e.g. `| head`) ends the command quietly instead of with a stack trace.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(1);
-    throw err;
-  });
+  endQuietlyOnClosedStdout();
   const program = await buildV3Program(first);
   if (args.length === 0) {
     process.stdout.write(program.helpInformation());

@@ -5,6 +5,7 @@
 // repeated flags, `--`, help, stdin values, TLS, auth, discovery, other output formats,
 // argument errors, an endpoint that refuses the connection — it declines before sending
 // anything, and the full program runs instead with all its usage and error texts.
+import { endQuietlyOnClosedStdout } from "../errors.js";
 import { resolveGlobalValues } from "./global-flags.js";
 import type { GivenGlobals, GlobalOptions } from "./global-flags.js";
 import { delRequest, getRequest, putRequest } from "./kv-requests.js";
@@ -128,16 +129,20 @@ interface QuickCall {
   respond(bytes: Buffer): void;
 }
 
-async function prepare(q: QuickCommand, g: GlobalOptions): Promise<QuickCall | undefined> {
-  const fast = await import("./fast-kv.js");
+type FastKv = typeof import("./fast-kv.js");
+
+async function prepare(
+  q: QuickCommand,
+  g: GlobalOptions,
+  fast: FastKv,
+): Promise<QuickCall | undefined> {
+  const { stdSink } = await import("../../src/printer/sink.js");
   const printer = await (async () => {
     if (g.writeOut === "simple") {
       const { SimplePrinter } = await import("../../src/printer/simple.js");
-      const { stdSink } = await import("../../src/printer/sink.js");
       return new SimplePrinter(stdSink, g.hex, q.flags["printValueOnly"] === true);
     }
     const { JsonPrinter } = await import("../../src/printer/json.js");
-    const { stdSink } = await import("../../src/printer/sink.js");
     return new JsonPrinter(stdSink);
   })();
   try {
@@ -193,12 +198,9 @@ export async function runQuick(argv: readonly string[]): Promise<boolean> {
   const fast = await import("./fast-kv.js");
   if (fast.fastTarget(g) === undefined) return false;
   void fast.loadHttp2();
-  const call = await prepare(q, g);
+  const call = await prepare(q, g, fast);
   if (call === undefined) return false;
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(1);
-    throw err;
-  });
+  endQuietlyOnClosedStdout();
   let answered = false;
   await fast.fastKvCall(g, call.method, call.encoded, (bytes) => {
     answered = true;

@@ -10,8 +10,18 @@ import { Crc32c } from "./bbolt.js";
 import type { SnapshotStatus } from "./bbolt.js";
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
-const HASH_BYTES = 32;
-const PAGE_MULTIPLE = 512;
+/** The SHA-256 that `snapshot save` checks and keeps after the database bytes. */
+export const SNAPSHOT_HASH_BYTES = 32;
+/** Both backends' files are whole pages, multiples of this: a trailing hash shows in the size. */
+export const SNAPSHOT_SIZE_UNIT = 512;
+
+/** Whether a snapshot file of `fileBytes` ends with the hash `snapshot save` appends. */
+export function snapshotHasHash(fileBytes: number): boolean {
+  return fileBytes % SNAPSHOT_SIZE_UNIT === SNAPSHOT_HASH_BYTES;
+}
+
+/** The number of bytes SQLite's file magic takes. */
+export const SQLITE_MAGIC_BYTES = SQLITE_MAGIC.length;
 
 /** True when `head` (the file's first bytes) starts a SQLite database. */
 export function isSqliteFile(head: Buffer): boolean {
@@ -20,8 +30,7 @@ export function isSqliteFile(head: Buffer): boolean {
 
 /** Throws Error("invalid database") when the file is not a tsctl backend. */
 export function sqliteSnapshotStatus(path: string, fileBytes: number): SnapshotStatus {
-  // A SQLite file is whole pages; the trailing hash makes the size 32 more than that.
-  const dbBytes = fileBytes % PAGE_MULTIPLE === HASH_BYTES ? fileBytes - HASH_BYTES : fileBytes;
+  const dbBytes = snapshotHasHash(fileBytes) ? fileBytes - SNAPSHOT_HASH_BYTES : fileBytes;
   const dir = mkdtempSync(join(tmpdir(), "tsctl-snapshot-status-"));
   const copy = join(dir, "db");
   try {

@@ -37,14 +37,15 @@ import {
 } from "./data-dir.js";
 
 export { BackendOpenError };
+import {
+  isSqliteFile,
+  snapshotHasHash,
+  SNAPSHOT_HASH_BYTES,
+  SQLITE_MAGIC_BYTES,
+} from "../mvcc/snapshot-status.js";
 import { KvStateMachine } from "./kv-state-machine.js";
 import { toMemberConfig } from "./member-config.js";
 
-/** `snapshot save` files end with the SHA-256 of everything before it. */
-export const SNAPSHOT_HASH_BYTES = 32;
-/** A database file is a whole number of these; one with a hash has 32 bytes over. */
-const DB_SIZE_UNIT = 512;
-const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
 const READ_CHUNK_BYTES = 1 << 20;
 const BOLT_MIN_PAGE_BYTES = 4096;
 
@@ -130,7 +131,7 @@ function openSnapshot(path: string, skipHashCheck: boolean): SnapshotSource {
   try {
     const size = fstatSync(fd).size;
     if (size < SNAPSHOT_HASH_BYTES) throw new RestoreError(`seek ${path}: invalid argument`);
-    const hasHash = size % DB_SIZE_UNIT === SNAPSHOT_HASH_BYTES;
+    const hasHash = snapshotHasHash(size);
     if (!hasHash && !skipHashCheck)
       throw new RestoreError("snapshot missing hash but --skip-hash-check=false");
     const dbBytes = hasHash ? size - SNAPSHOT_HASH_BYTES : size;
@@ -173,8 +174,8 @@ function readPrefix(fd: number, bytes: number): Buffer {
 
 /** Puts the snapshot's database at dbPath as a tsctl (SQLite) database. */
 function writeDatabase(path: string, src: SnapshotSource, dbPath: string): void {
-  const head = readPrefix(src.fd, Math.min(src.dbBytes, SQLITE_MAGIC.length));
-  if (head.equals(SQLITE_MAGIC)) {
+  const head = readPrefix(src.fd, Math.min(src.dbBytes, SQLITE_MAGIC_BYTES));
+  if (isSqliteFile(head)) {
     const tmp = `${dbPath}.restore.tmp`;
     copyFileSync(path, tmp);
     if (src.hasHash) truncateSync(tmp, src.dbBytes);
